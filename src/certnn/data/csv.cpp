@@ -28,7 +28,7 @@ std::vector<std::string_view> split_fields(std::string_view line) {
 }
 
 std::optional<double> parse_number(std::string_view field) {
-  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+  if (field.size() > 1 && field.front() == '+' && field[1] != '-') field.remove_prefix(1);
   if (field.empty()) return std::nullopt;
   double value = 0;
   const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);

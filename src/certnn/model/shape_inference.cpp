@@ -19,6 +19,19 @@ Shape window_output(const Window2d& w, std::int64_t channels, const Shape& in) {
   return {1, channels, w.out_h, w.out_w};
 }
 
+// a + b and a * b of file-driven sizes (pads, kernels, dilations), refused when they leave the
+// int64 range instead of wrapping round to a small, wrong shape.
+std::int64_t checked_sum(std::int64_t a, std::int64_t b, const std::string& what) {
+  std::int64_t sum = 0;
+  require(!__builtin_add_overflow(a, b, &sum), what + " overflows the int64 range");
+  return sum;
+}
+std::int64_t checked_product(std::int64_t a, std::int64_t b, const std::string& what) {
+  std::int64_t product = 0;
+  require(!__builtin_mul_overflow(a, b, &product), what + " overflows the int64 range");
+  return product;
+}
+
 void require_vector(const Eigen::VectorXd& v, std::int64_t size, const char* what) {
   require(v.size() == size, std::string(what) + " has " + std::to_string(v.size()) +
                                 " elements, expected " + std::to_string(size));
@@ -88,7 +101,7 @@ struct ShapeStep {
     Shape out = in[0];
     for (std::size_t d = 0; d < out.size(); ++d) {
       require(p.begin[d] >= 0 && p.end[d] >= 0, "negative pads are not supported");
-      out[d] += p.begin[d] + p.end[d];
+      out[d] = checked_sum(checked_sum(out[d], p.begin[d], "padding"), p.end[d], "padding");
     }
     element_count(out);
     return out;
@@ -120,10 +133,10 @@ void complete_window(Window2d& w) {
           "window kernel, stride and dilation must be positive");
   require(w.pad_top >= 0 && w.pad_left >= 0 && w.pad_bottom >= 0 && w.pad_right >= 0,
           "negative padding is not supported");
-  const std::int64_t span_h = w.dilation_h * (w.kernel_h - 1) + 1;
-  const std::int64_t span_w = w.dilation_w * (w.kernel_w - 1) + 1;
-  const std::int64_t padded_h = w.in_h + w.pad_top + w.pad_bottom;
-  const std::int64_t padded_w = w.in_w + w.pad_left + w.pad_right;
+  const std::int64_t span_h = checked_sum(checked_product(w.dilation_h, w.kernel_h - 1, "window span"), 1, "window span");
+  const std::int64_t span_w = checked_sum(checked_product(w.dilation_w, w.kernel_w - 1, "window span"), 1, "window span");
+  const std::int64_t padded_h = checked_sum(checked_sum(w.in_h, w.pad_top, "padding"), w.pad_bottom, "padding");
+  const std::int64_t padded_w = checked_sum(checked_sum(w.in_w, w.pad_left, "padding"), w.pad_right, "padding");
   require(padded_h >= span_h && padded_w >= span_w,
           "window of " + std::to_string(span_h) + "x" + std::to_string(span_w) +
               " does not fit the padded input " + std::to_string(padded_h) + "x" +

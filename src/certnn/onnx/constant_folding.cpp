@@ -81,6 +81,11 @@ std::int64_t exact_int(char op, std::int64_t a, std::int64_t b, const std::strin
     case '*': overflow = __builtin_mul_overflow(a, b, &r); break;
     case '/':
       if (b == 0) throw Unsupported(where + ": integer division by zero in a constant");
+      // The one quotient outside the int64 range; C++ division traps on it.
+      if (a == std::numeric_limits<std::int64_t>::min() && b == -1) {
+        overflow = true;
+        break;
+      }
       r = a / b;
       if (r * b != a && ((a < 0) != (b < 0))) --r;  // floor division, as numpy and ONNX runtimes do
       break;
@@ -267,7 +272,7 @@ const std::set<std::string>& foldable_ops() {
   static const std::set<std::string> ops = {
       "Constant", "Identity", "Cast",     "Shape",   "Gather",    "Unsqueeze", "Squeeze",
       "Concat",   "Reshape",  "Flatten",  "Transpose", "Add",     "Sub",       "Mul",
-      "Div",      "Neg",      "ConstantOfShape", "Slice", "Dropout"};
+      "Div",      "Neg",      "ConstantOfShape", "Slice", "Dropout", "Abs",   "Sqrt",      "Reciprocal"};
   return ops;
 }
 
@@ -322,6 +327,23 @@ std::vector<Constant> fold_constant_node(const ::onnx::NodeProto& node,
   if (op == "Mul") return {binary('*', in(0), in(1), where)};
   if (op == "Div") return {binary('/', in(0), in(1), where)};
   if (op == "Neg") return {binary('*', in(0), Constant::int_tensor({}, {-1}), where)};
+  if (op == "Reciprocal") return {binary('/', Constant::real_tensor({}, {1.0}), in(0), where)};
+  if (op == "Abs") {
+    Constant out = in(0);
+    for (auto& v : out.ints) v = v < 0 ? -v : v;
+    for (auto& v : out.reals) v = std::abs(v);
+    return {out};
+  }
+  if (op == "Sqrt") {
+    Constant out = Constant::real_tensor(in(0).shape, {});
+    for (std::int64_t i = 0; i < in(0).size(); ++i) {
+      const double a = in(0).real(i), r = std::sqrt(a);
+      if (!(a >= 0.0) || std::fma(r, r, -a) != 0.0)
+        throw Unsupported(where + ": folding this square root would round; certnn keeps the network's function exact");
+      out.reals.push_back(r);
+    }
+    return {out};
+  }
   if (op == "ConstantOfShape") {
     const Shape shape = as_ints(in(0), where);
     const std::int64_t n = element_count(shape);

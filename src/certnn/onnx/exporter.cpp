@@ -130,8 +130,9 @@ struct ExportStep {
   const std::string prefix;
 
   ExportStep(GraphWriter& w, const Node& n, const std::vector<std::string>& i, const Shape& s,
-             const std::string& o, std::size_t index)
-      : writer(w), node(n), in(i), in_shape(s), out(o), prefix(std::to_string(index) + "_" + n.name) {}
+             const std::string& o, const std::string& name_tag, std::size_t index)
+      : writer(w), node(n), in(i), in_shape(s), out(o),
+        prefix(name_tag + std::to_string(index) + "_" + n.name) {}
 
   std::string shape_constant(const std::string& tag, const Shape& shape) const {
     return writer.int_initializer(prefix + "_" + tag, shape);
@@ -243,22 +244,31 @@ std::string export_model_bytes(const Network& network) {
   const int type = writer.element_type();
   set_value_info(*graph.add_input(), network.input_name(), network.input_shape(), type);
 
+  // The tensor names made up here ("value_<k>", "output", "<k>_<node>_<tag>") must not capture
+  // the input's name, or its readers would read another tensor; when one could, they all start
+  // with the input's name and a '/', which makes them longer than it.
+  const std::string& input = network.input_name();
+  const bool may_collide = input == "output" || input.starts_with("value_") ||
+                           (!input.empty() && input.front() >= '0' && input.front() <= '9');
+  const std::string name_tag = may_collide ? input + "/" : "";
+  const std::string output_name = name_tag + "output";
   auto value_name = [&](ValueId v) {
-    if (v == kInputValue) return network.input_name();
-    if (v == network.output()) return std::string("output");
-    return "value_" + std::to_string(v);
+    if (v == kInputValue) return input;
+    if (v == network.output()) return output_name;
+    return name_tag + "value_" + std::to_string(v);
   };
   const auto& nodes = network.nodes();
   for (std::size_t k = 0; k < nodes.size(); ++k) {
     std::vector<std::string> inputs;
     for (ValueId v : nodes[k].inputs) inputs.push_back(value_name(v));
     const std::string out = value_name(static_cast<ValueId>(k + 1));
-    visit_layer(nodes[k].op, ExportStep(writer, nodes[k], inputs, network.shape(nodes[k].inputs[0]), out, k));
+    visit_layer(nodes[k].op,
+                ExportStep(writer, nodes[k], inputs, network.shape(nodes[k].inputs[0]), out, name_tag, k));
   }
   if (network.output() == kInputValue) {
-    writer.node("Identity", "output_identity", {network.input_name()}, "output");
+    writer.node("Identity", "output_identity", {input}, output_name);
   }
-  set_value_info(*graph.add_output(), "output", network.shape(network.output()), type);
+  set_value_info(*graph.add_output(), output_name, network.shape(network.output()), type);
   std::string bytes;
   if (!model.SerializeToString(&bytes)) throw Error("export: cannot serialise the model");
   return bytes;

@@ -26,7 +26,7 @@ const std::set<std::string>& layer_ops() {
       "Tanh",      "Softmax", "Flatten", "Reshape",   "Squeeze",            "Unsqueeze",
       "Transpose", "Add",     "Sub",     "Mul",       "Div",                "Neg",
       "AveragePool", "MaxPool", "GlobalAveragePool", "GlobalMaxPool", "Pad", "BatchNormalization",
-      "Identity",  "Dropout", "Cast",    "Shape"};
+      "Identity",  "Dropout", "Cast",    "Shape",     "ReduceMean"};
   return ops;
 }
 
@@ -53,7 +53,7 @@ class GraphImporter {
       values_[init.name()].constant = decode_tensor(init, "initializer '" + init.name() + "'");
     define_input();
     count_uses();
-    for (int k = 0; k < graph_.node_size(); ++k) import_node(graph_.node(k), static_cast<std::size_t>(k));
+    for (int k = 0; k < graph_.node_size(); ++k) import_node_in_context(graph_.node(k), static_cast<std::size_t>(k));
     define_output();
     return std::move(*network_);
   }
@@ -123,6 +123,19 @@ class GraphImporter {
     network_->set_output(it->second.id);
   }
 
+  // Errors from shared shape helpers do not know the node: name it.
+  void import_node_in_context(const ::onnx::NodeProto& node, std::size_t index) {
+    try {
+      import_node(node, index);
+    } catch (const ShapeError& e) {
+      if (std::string_view(e.what()).starts_with("node '")) throw;
+      throw ShapeError(where_ + ": " + e.what());
+    } catch (const ParseError& e) {
+      if (std::string_view(e.what()).starts_with("node '")) throw;
+      throw ParseError(where_ + ": " + e.what());
+    }
+  }
+
   void import_node(const ::onnx::NodeProto& node, std::size_t index) {
     where_ = describe(node, index);
     node_name_ = node_name(node, index);
@@ -180,7 +193,10 @@ class GraphImporter {
     try {
       return Value{std::nullopt, network_->add(node_name_, std::move(op), std::move(inputs))};
     } catch (const ShapeError& e) {
-      throw ShapeError(where_ + ": " + e.what());
+      // Network::add names the node by its IR kind; name it by its ONNX operator instead.
+      const std::string_view message = e.what();
+      const auto detail = message.find("): ");
+      throw ShapeError(where_ + ": " + std::string(detail == message.npos ? message : message.substr(detail + 3)));
     }
   }
   Value reshape_to(Shape shape) { return add_layer(model::Reshape{std::move(shape)}, {variable(0)}); }
@@ -217,7 +233,8 @@ class GraphImporter {
 
   Value import_layer(const std::string& op) {
     const NodeAttributes attrs = attributes();
-    if (op == "Identity" || op == "Dropout") return input(0);
+    if (op == "Identity") return input(0);
+    if (op == "Dropout") return dropout();
     if (op == "Cast") {
       const auto to = attrs.integer("to", 0);
       if (to != ::onnx::TensorProto::FLOAT && to != ::onnx::TensorProto::DOUBLE)
@@ -250,6 +267,7 @@ class GraphImporter {
       return pool(op, attrs);
     if (op == "Pad") return pad(attrs);
     if (op == "BatchNormalization") return batch_norm(attrs);
+    if (op == "ReduceMean") return reduce_mean(attrs);
     throw Unsupported(where_ + " is not supported");
   }
 
@@ -319,9 +337,13 @@ class GraphImporter {
     const Value& a = input(0);
     const Value& b = input(1);
     if (!a.constant && !b.constant) {
+      if (op == "Mul" || op == "Div")
+        throw Unsupported(where_ + ": " + op + " of two network values is not supported");
+      if (shape_of(a.id) != shape_of(b.id))
+        throw Unsupported(where_ + ": broadcasting between network values of shapes " + to_string(shape_of(a.id)) +
+                          " and " + to_string(shape_of(b.id)) + " is not supported");
       if (op == "Add") return add_layer(model::AddTensors{}, {a.id, b.id});
-      if (op == "Sub") return add_layer(model::SubTensors{}, {a.id, b.id});
-      throw Unsupported(where_ + ": " + op + " of two network values is not supported");
+      return add_layer(model::SubTensors{}, {a.id, b.id});
     }
     const bool constant_first = a.constant.has_value();
     const ValueId x = constant_first ? b.id : a.id;
@@ -354,8 +376,31 @@ class GraphImporter {
     return count;
   }
 
-  model::Window2d window_for(const Shape& in, const NodeAttributes& attrs, std::int64_t kh,
-                             std::int64_t kw) const {
+  // ceil_mode adds a last, partial window where one starts inside the input or its leading
+  // padding. When out-of-bounds taps are ignored (MaxPool, AveragePool without
+  // count_include_pad), that equals extra trailing padding.
+  void extend_for_ceil_mode(model::Window2d& w, bool partial_windows_ignore_padding) const {
+    auto ceil_output = [](std::int64_t in, std::int64_t pad_begin, std::int64_t pad_end, std::int64_t span,
+                          std::int64_t stride) {
+      const std::int64_t padded = in + pad_begin + pad_end;
+      std::int64_t out = (padded - span + stride - 1) / stride + 1;
+      if ((out - 1) * stride >= in + pad_begin) --out;
+      return out;
+    };
+    const std::int64_t span_h = w.dilation_h * (w.kernel_h - 1) + 1, span_w = w.dilation_w * (w.kernel_w - 1) + 1;
+    const std::int64_t out_h = ceil_output(w.in_h, w.pad_top, w.pad_bottom, span_h, w.stride_h);
+    const std::int64_t out_w = ceil_output(w.in_w, w.pad_left, w.pad_right, span_w, w.stride_w);
+    if (out_h == w.out_h && out_w == w.out_w) return;
+    if (!partial_windows_ignore_padding)
+      throw Unsupported(where_ + ": ceil_mode = 1 with a partial last window is only supported when padding is "
+                        "excluded from the window");
+    w.pad_bottom += (out_h - w.out_h) * w.stride_h;
+    w.pad_right += (out_w - w.out_w) * w.stride_w;
+    model::complete_window(w);
+  }
+
+  model::Window2d window_for(const Shape& in, const NodeAttributes& attrs, std::int64_t kh, std::int64_t kw,
+                             bool partial_windows_ignore_padding = false) const {
     if (in.size() != 4 || in[0] != 1)
       throw Unsupported(where_ + ": only 2-D windows over [1,C,H,W] are supported, got " + to_string(in));
     model::Window2d w;
@@ -398,14 +443,7 @@ class GraphImporter {
     } catch (const ShapeError& e) {
       throw ShapeError(where_ + ": " + e.what());
     }
-    if (attrs.integer("ceil_mode", 0) != 0) {
-      const auto ceil_out = [](std::int64_t padded, std::int64_t span, std::int64_t stride) {
-        return (padded - span + stride - 1) / stride + 1;
-      };
-      if (ceil_out(w.in_h + w.pad_top + w.pad_bottom, w.dilation_h * (kh - 1) + 1, w.stride_h) != w.out_h ||
-          ceil_out(w.in_w + w.pad_left + w.pad_right, w.dilation_w * (kw - 1) + 1, w.stride_w) != w.out_w)
-        throw Unsupported(where_ + ": ceil_mode = 1 with a partial last window is not supported");
-    }
+    if (attrs.integer("ceil_mode", 0) != 0) extend_for_ceil_mode(w, partial_windows_ignore_padding);
     return w;
   }
 
@@ -440,9 +478,10 @@ class GraphImporter {
     if (in.size() != 4) throw Unsupported(where_ + ": only 2-D pooling is supported, got " + to_string(in));
     const auto kernel = global ? std::vector<std::int64_t>{in[2], in[3]} : attrs.integers("kernel_shape");
     if (kernel.size() != 2) throw Unsupported(where_ + ": kernel_shape must have 2 entries");
-    const model::Window2d w = window_for(in, attrs, kernel[0], kernel[1]);
-    if (op == "AveragePool" || op == "GlobalAveragePool")
-      return add_layer(model::AveragePool{w, attrs.integer("count_include_pad", 0) != 0}, {x});
+    const bool average = op == "AveragePool" || op == "GlobalAveragePool";
+    const bool count_include_pad = average && attrs.integer("count_include_pad", 0) != 0;
+    const model::Window2d w = window_for(in, attrs, kernel[0], kernel[1], !count_include_pad);
+    if (average) return add_layer(model::AveragePool{w, count_include_pad}, {x});
     return add_layer(model::MaxPool{w}, {x});
   }
 
@@ -482,8 +521,41 @@ class GraphImporter {
     return add_layer(std::move(layer), {x});
   }
 
+  // Inference-mode dropout is the identity; a graph that states training mode is random.
+  Value dropout() {
+    if (has_input(2)) {
+      const Constant& training = constant(2);
+      if (training.size() != 1 || training.real(0) != 0.0)
+        throw Unsupported(where_ + ": training-mode dropout is not supported");
+    }
+    return input(0);
+  }
+
+  // The mean over the spatial axes of [1,C,H,W] (a hand-written global average pool).
+  Value reduce_mean(const NodeAttributes& attrs) {
+    const ValueId x = variable(0);
+    const Shape in = shape_of(x);
+    auto axes = opset_ >= 18 ? (has_input(1) ? as_ints(constant(1), where_) : std::vector<std::int64_t>{})
+                             : attrs.integers("axes");
+    for (auto& a : axes) a = normalize_axis(a, static_cast<std::int64_t>(in.size()));
+    std::sort(axes.begin(), axes.end());
+    if (in.size() != 4 || axes != std::vector<std::int64_t>{2, 3})
+      throw Unsupported(where_ + ": only the mean over axes (2, 3) of a [1,C,H,W] value is supported");
+    model::Window2d w;
+    w.channels = in[1];
+    w.in_h = w.kernel_h = in[2];
+    w.in_w = w.kernel_w = in[3];
+    model::complete_window(w);
+    Value pooled = add_layer(model::AveragePool{w, true}, {x});
+    if (attrs.integer("keepdims", 1) != 0) return pooled;
+    return add_layer(model::Reshape{{in[0], in[1]}}, {pooled.id});
+  }
+
   Value batch_norm(const NodeAttributes& attrs) {
-    if (attrs.integer("training_mode", 0) != 0)
+    // Before opset 14, extra outputs (running and saved statistics) mean training mode.
+    bool extra_outputs = false;
+    for (int i = 1; i < node_->output_size(); ++i) extra_outputs = extra_outputs || !node_->output(i).empty();
+    if (attrs.integer("training_mode", 0) != 0 || (opset_ < 14 && extra_outputs))
       throw Unsupported(where_ + ": training-mode batch normalisation is not supported");
     if (opset_ < 9 && attrs.integer("spatial", 1) != 1)
       throw Unsupported(where_ + ": spatial = 0 is not supported");

@@ -1,0 +1,74 @@
+// Sound floating-point error bounds: the one place bound code gets its rounding arithmetic.
+// A round-to-nearest result moved one step outward (nextafter) encloses the exact result of that
+// single operation, whatever the rounding mode in force; accumulated dot products use Higham's
+// a-priori bound γ_n = n·u / (1 − n·u) (Accuracy and Stability of Numerical Algorithms, §3.1),
+// valid for any summation order and with fused multiply-adds, plus an underflow term.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+namespace certnn::rounding {
+
+inline constexpr double kUnitRoundoff = 0x1p-53;
+// Absolute error bound of one product or sum that underflows (half the smallest subnormal,
+// rounded up to the smallest subnormal).
+inline constexpr double kUnderflowError = 0x1p-1074;
+
+inline double up(double x) { return std::nextafter(x, std::numeric_limits<double>::infinity()); }
+inline double down(double x) { return std::nextafter(x, -std::numeric_limits<double>::infinity()); }
+
+inline double add_up(double a, double b) { return up(a + b); }
+inline double add_down(double a, double b) { return down(a + b); }
+inline double sub_up(double a, double b) { return up(a - b); }
+inline double sub_down(double a, double b) { return down(a - b); }
+inline double mul_up(double a, double b) { return up(a * b); }
+inline double mul_down(double a, double b) { return down(a * b); }
+inline double div_up(double a, double b) { return up(a / b); }
+inline double div_down(double a, double b) { return down(a / b); }
+// IEEE square root is correctly rounded.
+inline double sqrt_up(double a) { return up(std::sqrt(a)); }
+inline double sqrt_down(double a) { return a <= 0.0 ? 0.0 : down(std::sqrt(a)); }
+
+// γ_n rounded up; +∞ when n·u ≥ 1 (no bound).
+inline double gamma(std::int64_t n) {
+  const double nu = mul_up(static_cast<double>(n), kUnitRoundoff);
+  if (nu >= 1.0) return std::numeric_limits<double>::infinity();
+  return div_up(nu, sub_down(1.0, nu));
+}
+
+// Bound on |fl(Σ a_i b_i) − Σ a_i b_i| for n terms given s ≥ fl(Σ |a_i||b_i|) computed in
+// round-to-nearest: the exact Σ|a_i||b_i| is at most s / (1 − γ_n), so the error is at most
+// γ_n · s / (1 − γ_n) plus n underflow errors.
+inline double dot_error(std::int64_t n, double abs_sum) {
+  const double g = gamma(n);
+  const double bound = mul_up(g, div_up(abs_sum, sub_down(1.0, g)));
+  return add_up(bound, mul_up(static_cast<double>(2 * n), kUnderflowError));
+}
+
+// Upper bound on the exact value of a non-negative sum of n products computed in round-to-nearest
+// as s: s / (1 − γ_n) plus n underflow errors.
+inline double nonnegative_sum_up(std::int64_t n, double s) {
+  const double g = gamma(n);
+  return add_up(div_up(s, sub_down(1.0, g)), mul_up(static_cast<double>(2 * n), kUnderflowError));
+}
+
+// Libm functions are not correctly rounded: glibc documents exp within 1 ulp and tanh within
+// 2 ulp on x86-64. Widening by kLibmSlackUlps steps covers those with margin; tests check the
+// enclosures against MPFR.
+inline constexpr int kLibmSlackUlps = 4;
+inline double widen_up(double x, int steps = kLibmSlackUlps) {
+  for (int i = 0; i < steps; ++i) x = up(x);
+  return x;
+}
+inline double widen_down(double x, int steps = kLibmSlackUlps) {
+  for (int i = 0; i < steps; ++i) x = down(x);
+  return x;
+}
+inline double exp_up(double x) { return widen_up(std::exp(x)); }
+inline double exp_down(double x) { return std::max(0.0, widen_down(std::exp(x))); }
+inline double tanh_up(double x) { return std::min(1.0, widen_up(std::tanh(x))); }
+inline double tanh_down(double x) { return std::max(-1.0, widen_down(std::tanh(x))); }
+
+}  // namespace certnn::rounding
