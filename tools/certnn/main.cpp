@@ -3,10 +3,37 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "certnn/core/error.hpp"
 #include "commands.hpp"
+
+namespace {
+
+// The message as one line: text from a model (node names, say) may hold line breaks and other
+// control characters, which are written as escapes.
+std::string one_line(std::string_view message) {
+  std::string line;
+  for (const char c : message) {
+    if (c == '\n') {
+      line += "\\n";
+    } else if (c == '\r') {
+      line += "\\r";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      line += "\\x";
+      line += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+      line += kHex[static_cast<unsigned char>(c) & 0xf];
+    } else {
+      line += c;
+    }
+  }
+  return line;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"certnn: sound bounds and verification for neural networks", "certnn"};
@@ -23,7 +50,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "certnn: " << e.what() << " (see certnn --help)\n";
+    std::cerr << "certnn: " << one_line(e.what()) << " (see certnn --help)\n";
     return 1;
   }
   try {
@@ -31,13 +58,13 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < actions.size(); ++i)
       if (commands[i]->parsed()) actions[i]();
   } catch (const certnn::Error& e) {
-    std::cerr << "certnn: " << e.what() << "\n";
+    std::cerr << "certnn: " << one_line(e.what()) << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
     std::cerr << "certnn: out of memory\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "certnn: internal error: " << e.what() << "\n";
+    std::cerr << "certnn: internal error: " << one_line(e.what()) << "\n";
     return 1;
   }
   return 0;

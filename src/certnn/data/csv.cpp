@@ -43,14 +43,16 @@ Eigen::MatrixXd read_csv(std::istream& in, const std::string& source,
   std::vector<double> values;
   std::int64_t columns = expected_columns.value_or(-1), rows = 0, line_number = 0;
   std::string line;
+  bool header_allowed = true;  // only the first non-blank line may be a header
   while (std::getline(in, line)) {
     ++line_number;
     if (trim(line).empty()) continue;
     const auto fields = split_fields(line);
     const std::string where = source + ":" + std::to_string(line_number);
-    if (rows == 0 && values.empty()) {
+    if (header_allowed) {
+      header_allowed = false;
       bool all_text = true;
-      for (auto f : fields) all_text = all_text && !f.empty() && !parse_number(f) && f != "nan" && f != "NaN";
+      for (auto f : fields) all_text = all_text && !f.empty() && !parse_number(f);
       if (all_text) continue;  // header
     }
     if (columns >= 0 && static_cast<std::int64_t>(fields.size()) != columns)

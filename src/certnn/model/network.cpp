@@ -40,7 +40,13 @@ void Network::replace_layer(ValueId value, LayerOp op) {
   Node& node = nodes_[value - 1];
   std::vector<Shape> input_shapes;
   for (ValueId v : node.inputs) input_shapes.push_back(shape(v));
-  if (infer_output_shape(op, input_shapes) != node.output_shape)
+  Shape output_shape;
+  try {
+    output_shape = infer_output_shape(op, input_shapes);
+  } catch (const ShapeError& e) {
+    throw ShapeError("node '" + node.name + "' (" + std::string(kind_name(op)) + "): " + e.what());
+  }
+  if (output_shape != node.output_shape)
     throw ShapeError("node '" + node.name + "': replacement changes the output shape");
   node.op = std::move(op);
 }

@@ -89,11 +89,27 @@ struct ShapeStep {
   Shape operator()(const SubConstant& c) const { return with_constant(c.constant); }
   Shape operator()(const MulConstant& c) const { return with_constant(c.constant); }
   Shape operator()(const DivConstant& c) const { return with_constant(c.constant); }
-  Shape operator()(const AveragePool& p) const {
-    return window_output(p.window, p.window.channels, in[0]);
-  }
-  Shape operator()(const MaxPool& p) const {
-    return window_output(p.window, p.window.channels, in[0]);
+  Shape operator()(const AveragePool& p) const { return pool_output(p.window); }
+  Shape operator()(const MaxPool& p) const { return pool_output(p.window); }
+
+  // A pooling window made only of padding has no value (max of nothing, 0/0): refuse it.
+  Shape pool_output(const Window2d& w) const {
+    auto covers_input = [](std::int64_t out, std::int64_t stride, std::int64_t pad, std::int64_t kernel,
+                           std::int64_t dilation, std::int64_t in) {
+      for (std::int64_t o = 0; o < out; ++o) {
+        bool any = false;
+        for (std::int64_t k = 0; k < kernel && !any; ++k) {
+          const std::int64_t i = o * stride - pad + k * dilation;
+          any = i >= 0 && i < in;
+        }
+        if (!any) return false;
+      }
+      return true;
+    };
+    require(covers_input(w.out_h, w.stride_h, w.pad_top, w.kernel_h, w.dilation_h, w.in_h) &&
+                covers_input(w.out_w, w.stride_w, w.pad_left, w.kernel_w, w.dilation_w, w.in_w),
+            "a pooling window lies entirely in the padding");
+    return window_output(w, w.channels, in[0]);
   }
   Shape operator()(const Pad& p) const {
     require(p.begin.size() == in[0].size() && p.end.size() == in[0].size(),
