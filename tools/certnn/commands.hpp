@@ -11,5 +11,6 @@ using Action = std::function<void()>;
 
 Action register_info(CLI::App& app);
 Action register_eval(CLI::App& app);
+Action register_bounds(CLI::App& app);
 
 }  // namespace certnn::cli

@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("certnn ") + CERTNN_VERSION);
   app.require_subcommand(1);
   const std::vector<certnn::cli::Action> actions = {certnn::cli::register_info(app),
-                                                    certnn::cli::register_eval(app)};
+                                                    certnn::cli::register_eval(app),
+                                                    certnn::cli::register_bounds(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

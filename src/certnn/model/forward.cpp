@@ -5,6 +5,7 @@
 
 #include "certnn/core/error.hpp"
 #include "certnn/model/kind_dispatch.hpp"
+#include "certnn/model/window.hpp"
 
 namespace certnn::model {
 namespace {
@@ -17,24 +18,6 @@ Eigen::Matrix<T, Eigen::Dynamic, 1> as_vector(const Eigen::VectorXd& v) {
   return v.cast<T>();
 }
 
-// Visits every in-bounds tap of every window: visit(c, kh, kw, oh, ow, input_index), where
-// input_index is the flattened [C,H,W] position the tap reads (padded taps are skipped).
-template <class Visit>
-void for_each_tap(const Window2d& w, Visit&& visit) {
-  for (std::int64_t c = 0; c < w.channels; ++c)
-    for (std::int64_t kh = 0; kh < w.kernel_h; ++kh)
-      for (std::int64_t kw = 0; kw < w.kernel_w; ++kw)
-        for (std::int64_t oh = 0; oh < w.out_h; ++oh) {
-          const std::int64_t ih = oh * w.stride_h - w.pad_top + kh * w.dilation_h;
-          if (ih < 0 || ih >= w.in_h) continue;
-          for (std::int64_t ow = 0; ow < w.out_w; ++ow) {
-            const std::int64_t iw = ow * w.stride_w - w.pad_left + kw * w.dilation_w;
-            if (iw < 0 || iw >= w.in_w) continue;
-            visit(c, kh, kw, oh, ow, (c * w.in_h + ih) * w.in_w + iw);
-          }
-        }
-}
-
 // The receptive fields of one [C,H,W] sample as columns: rows (c, kh, kw), columns (oh, ow);
 // padded positions are zero.
 template <class T>
@@ -42,14 +25,6 @@ void unfold_windows(const T* sample, const Window2d& w, Batch<T>& columns) {
   columns.setZero(w.channels * w.kernel_h * w.kernel_w, w.out_h * w.out_w);
   for_each_tap(w, [&](auto c, auto kh, auto kw, auto oh, auto ow, auto in_index) {
     columns((c * w.kernel_h + kh) * w.kernel_w + kw, oh * w.out_w + ow) = sample[in_index];
-  });
-}
-
-// Visits (output index, input index) for every in-bounds element of every pooling window.
-template <class Visit>
-void for_each_window(const Window2d& w, Visit&& visit) {
-  for_each_tap(w, [&](auto c, auto, auto, auto oh, auto ow, auto in_index) {
-    visit((c * w.out_h + oh) * w.out_w + ow, in_index);
   });
 }
 

@@ -1,0 +1,30 @@
+// Boxes of real vectors [lower, upper] (element-wise), the input sets and per-layer enclosures of
+// the bound methods, and the input sets users ask for (L∞ balls clipped to a domain).
+#pragma once
+
+#include <Eigen/Core>
+#include <optional>
+
+namespace certnn::bounds {
+
+struct Box {
+  Eigen::VectorXd lower, upper;
+
+  Eigen::Index size() const { return lower.size(); }
+  Eigen::VectorXd width() const { return upper - lower; }
+  bool contains(const Eigen::VectorXd& x) const {
+    return (x.array() >= lower.array()).all() && (x.array() <= upper.array()).all();
+  }
+};
+
+// The value range inputs may take, such as [0, 1] for pixels.
+struct Domain {
+  double lower = 0.0, upper = 1.0;
+};
+
+// {x : |x − center|∞ ≤ eps} ∩ domain, with the float endpoints rounded outward so the box
+// contains every real point of the ball. Throws certnn::Error for eps < 0, a NaN or a centre
+// outside the domain.
+Box linf_ball(const Eigen::VectorXd& center, double eps, std::optional<Domain> domain);
+
+}  // namespace certnn::bounds

@@ -1,0 +1,21 @@
+// Interval bound propagation (Gowal et al. 2018, "On the effectiveness of interval bound
+// propagation"): each value is a box; affine layers map centre and radius, W·c + b ± |W|·r, and
+// monotone activations map end points. Every floating-point step is rounded outward
+// (core/rounding.hpp), so the boxes enclose the exact real-arithmetic values.
+#pragma once
+
+#include "certnn/bounds/method.hpp"
+
+namespace certnn::bounds {
+
+class IbpMethod final : public Method {
+ public:
+  std::string_view name() const override { return "ibp"; }
+  void check(const model::Network& network) const override;
+  Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
+
+  // Boxes of every network value (index = ValueId), for methods that build on IBP.
+  std::vector<Box> propagate_all(const model::Network& network, const Box& input) const;
+};
+
+}  // namespace certnn::bounds

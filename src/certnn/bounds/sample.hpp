@@ -1,0 +1,19 @@
+// The empirical inner bound: the hull of the network's outputs at the box's centre, its vertices
+// (when there are at most 2^12 of them) and uniformly random points. Not a sound bound: it shows
+// how tight the sound methods are (their width ≥ this width).
+#pragma once
+
+#include "certnn/bounds/method.hpp"
+
+namespace certnn::bounds {
+
+class SampleMethod final : public Method {
+ public:
+  static constexpr int kMaxVertexDimensions = 12;
+
+  std::string_view name() const override { return "sample"; }
+  void check(const model::Network& network) const override;
+  Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
+};
+
+}  // namespace certnn::bounds
