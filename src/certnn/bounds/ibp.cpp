@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/interval.hpp"
 #include "certnn/core/rounding.hpp"
 #include "certnn/model/forward.hpp"
 #include "certnn/model/kind_dispatch.hpp"
@@ -44,19 +45,6 @@ Box affine_enclosure(const VectorXd& centre, const VectorXd& abs_radius_image, c
     out.upper[i] = r::add_up(centre[i], radius);
   }
   return out;
-}
-
-// Monotone end-point maps with outward rounding.
-double sigmoid_down(double x) { return std::max(0.0, r::div_down(1.0, r::add_up(1.0, r::exp_up(-x)))); }
-double sigmoid_up(double x) { return std::min(1.0, r::div_up(1.0, r::add_down(1.0, r::exp_down(-x)))); }
-
-// [a] · [b] with outward rounding (all four corner products).
-std::pair<double, double> multiply(double a_lo, double a_hi, double b_lo, double b_hi) {
-  const double lo = std::min({r::mul_down(a_lo, b_lo), r::mul_down(a_lo, b_hi), r::mul_down(a_hi, b_lo),
-                              r::mul_down(a_hi, b_hi)});
-  const double hi = std::max({r::mul_up(a_lo, b_lo), r::mul_up(a_lo, b_hi), r::mul_up(a_hi, b_lo),
-                              r::mul_up(a_hi, b_hi)});
-  return {lo, hi};
 }
 
 struct IbpStep {
@@ -126,7 +114,7 @@ struct IbpStep {
     });
   }
   Box operator()(const Sigmoid&) const {
-    return elementwise([](Index, double lo, double hi) { return std::pair{sigmoid_down(lo), sigmoid_up(hi)}; });
+    return elementwise([](Index, double lo, double hi) { return std::pair{r::sigmoid_down(lo), r::sigmoid_up(hi)}; });
   }
   Box operator()(const Tanh&) const {
     return elementwise([](Index, double lo, double hi) { return std::pair{r::tanh_down(lo), r::tanh_up(hi)}; });
@@ -153,10 +141,10 @@ struct IbpStep {
       const Index c = i / b.channel_stride;
       const double deviation_lo = r::sqrt_down(r::add_down(b.variance[c], b.epsilon));
       const double deviation_hi = r::sqrt_up(r::add_up(b.variance[c], b.epsilon));
-      const auto [factor_lo, factor_hi] =
-          multiply(b.scale[c], b.scale[c], r::div_down(1.0, deviation_hi), r::div_up(1.0, deviation_lo));
-      const auto [y_lo, y_hi] = multiply(r::sub_down(lo, b.mean[c]), r::sub_up(hi, b.mean[c]), factor_lo, factor_hi);
-      return std::pair{r::add_down(y_lo, b.bias[c]), r::add_up(y_hi, b.bias[c])};
+      const Interval factor =
+          Interval::point(b.scale[c]) * Interval{r::div_down(1.0, deviation_hi), r::div_up(1.0, deviation_lo)};
+      const Interval y = (Interval{lo, hi} - Interval::point(b.mean[c])) * factor + Interval::point(b.bias[c]);
+      return std::pair{y.lo, y.hi};
     });
   }
   Box operator()(const AddTensors&) const {

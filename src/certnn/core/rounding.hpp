@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -70,5 +71,8 @@ inline double exp_up(double x) { return widen_up(std::exp(x)); }
 inline double exp_down(double x) { return std::max(0.0, widen_down(std::exp(x))); }
 inline double tanh_up(double x) { return std::min(1.0, widen_up(std::tanh(x))); }
 inline double tanh_down(double x) { return std::max(-1.0, widen_down(std::tanh(x))); }
+// 1 / (1 + exp(−x)) with each step rounded outward.
+inline double sigmoid_down(double x) { return std::max(0.0, div_down(1.0, add_up(1.0, exp_up(-x)))); }
+inline double sigmoid_up(double x) { return std::min(1.0, div_up(1.0, add_down(1.0, exp_down(-x)))); }
 
 }  // namespace certnn::rounding
