@@ -9,14 +9,30 @@
 #include <vector>
 
 #include "certnn/bounds/box.hpp"
+#include "certnn/bounds/relax/activation.hpp"
 #include "certnn/model/network.hpp"
 
 namespace certnn::bounds {
+
+// How a doubleton re-chooses its error coordinates B after each layer (the seed paper's
+// strategies 1–3).
+enum class DoubletonStrategy {
+  Identity,   // B = I: the error part is kept as a box (interval arithmetic on it)
+  Qr,         // B = Q of the QR factorisation of the propagated B
+  QrPivoted,  // QR with column pivoting, columns scaled by the error widths (Lohner)
+};
 
 struct Options {
   // For the empirical `sample` method: random points drawn, and the generator seed.
   std::int64_t samples = 1000;
   std::uint64_t seed = 0;
+  // affine: the slope of unstable ReLUs, and the noise-symbol count above which the smallest
+  // symbols are consolidated into a box.
+  relax::ReluSlope relu_slope = relax::ReluSlope::MinimalArea;
+  std::int64_t max_noise_symbols = 20000;
+  // doubleton: the re-orthogonalisation strategy, and the largest layer width it accepts.
+  DoubletonStrategy doubleton_strategy = DoubletonStrategy::QrPivoted;
+  std::int64_t doubleton_max_width = 4096;
 };
 
 struct Result {
