@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "certnn/bounds/inference_error.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/core/interval.hpp"
 #include "certnn/core/rounding.hpp"
@@ -216,12 +217,13 @@ void widen_nan(Box& box) {
 
 void IbpMethod::check(const Network&) const {}
 
-std::vector<Box> IbpMethod::propagate_all(const Network& network, const Box& input) const {
+std::vector<Box> IbpMethod::propagate_all(const Network& network, const Box& input, Inference inference) const {
   if (input.size() != network.input_size())
     throw ShapeError("ibp: the input box has " + std::to_string(input.size()) + " elements, the network expects " +
                      std::to_string(network.input_size()));
   std::vector<Box> boxes(network.value_count());
-  boxes[kInputValue] = input;
+  const bool float32 = inference == Inference::Float32;
+  boxes[kInputValue] = float32 ? float32_input(input) : input;
   std::vector<const Box*> operands;
   const auto& nodes = network.nodes();
   for (std::size_t k = 0; k < nodes.size(); ++k) {
@@ -229,12 +231,13 @@ std::vector<Box> IbpMethod::propagate_all(const Network& network, const Box& inp
     for (ValueId v : nodes[k].inputs) operands.push_back(&boxes[v]);
     boxes[k + 1] = visit_layer(nodes[k].op, IbpStep{nodes[k], network, operands});
     widen_nan(boxes[k + 1]);
+    if (float32) widen(boxes[k + 1], float32_layer_error(network, nodes[k], operands, boxes[k + 1]));
   }
   return boxes;
 }
 
-Result IbpMethod::propagate(const Network& network, const Box& input, const Options&) const {
-  return Result{std::move(propagate_all(network, input)[network.output()]), true};
+Result IbpMethod::propagate(const Network& network, const Box& input, const Options& options) const {
+  return Result{std::move(propagate_all(network, input, options.inference)[network.output()]), true};
 }
 
 }  // namespace certnn::bounds

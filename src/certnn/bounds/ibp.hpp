@@ -15,7 +15,8 @@ class IbpMethod final : public Method {
   Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
 
   // Boxes of every network value (index = ValueId), for methods that build on IBP.
-  std::vector<Box> propagate_all(const model::Network& network, const Box& input) const;
+  std::vector<Box> propagate_all(const model::Network& network, const Box& input,
+                                 Inference inference = Inference::Exact) const;
 };
 
 }  // namespace certnn::bounds

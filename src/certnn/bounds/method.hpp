@@ -22,6 +22,10 @@ enum class DoubletonStrategy {
   QrPivoted,  // QR with column pivoting, columns scaled by the error widths (Lohner)
 };
 
+// Which computation the bounds enclose: the exact real-arithmetic network, or additionally any
+// float32 inference engine (bounds/inference_error.hpp states the error model).
+enum class Inference { Exact, Float32 };
+
 struct Options {
   // For the empirical `sample` method: random points drawn, and the generator seed.
   std::int64_t samples = 1000;
@@ -33,6 +37,7 @@ struct Options {
   // doubleton: the re-orthogonalisation strategy, and the largest layer width it accepts.
   DoubletonStrategy doubleton_strategy = DoubletonStrategy::QrPivoted;
   std::int64_t doubleton_max_width = 4096;
+  Inference inference = Inference::Exact;
 };
 
 struct Result {
