@@ -1,6 +1,10 @@
 #include "certnn/bounds/box.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
+#include <random>
+#include <vector>
 #include <string>
 
 #include "certnn/core/error.hpp"
@@ -24,6 +28,21 @@ Box linf_ball(const Eigen::VectorXd& center, double eps, std::optional<Domain> d
       box.lower[i] = std::max(box.lower[i], domain->lower);
       box.upper[i] = std::min(box.upper[i], domain->upper);
     }
+  }
+  return box;
+}
+
+Box masked_set(const Eigen::VectorXd& point, double fraction, Domain domain, std::uint64_t seed) {
+  if (!(fraction >= 0.0 && fraction <= 1.0)) throw Error("the mask fraction must lie in [0, 1]");
+  Box box = linf_ball(point, 0.0, domain);
+  std::vector<Eigen::Index> order(static_cast<std::size_t>(point.size()));
+  std::iota(order.begin(), order.end(), Eigen::Index{0});
+  std::mt19937_64 rng(seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  const auto free = static_cast<std::size_t>(std::llround(fraction * static_cast<double>(point.size())));
+  for (std::size_t k = 0; k < free; ++k) {
+    box.lower[order[k]] = domain.lower;
+    box.upper[order[k]] = domain.upper;
   }
   return box;
 }

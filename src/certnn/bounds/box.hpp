@@ -3,6 +3,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <cstdint>
 #include <optional>
 
 namespace certnn::bounds {
@@ -26,5 +27,10 @@ struct Domain {
 // contains every real point of the ball. Throws certnn::Error for eps < 0, a NaN or a centre
 // outside the domain.
 Box linf_ball(const Eigen::VectorXd& center, double eps, std::optional<Domain> domain);
+
+// The seed paper's partially masked set: round(fraction · n) coordinates, drawn at random with
+// `seed`, range over the whole domain; the others stay at the point. Throws certnn::Error for a
+// fraction outside [0, 1] or a point outside the domain.
+Box masked_set(const Eigen::VectorXd& point, double fraction, Domain domain, std::uint64_t seed);
 
 }  // namespace certnn::bounds

@@ -1,12 +1,11 @@
 // Sound floating-point error bounds: the one place bound code gets its rounding arithmetic.
-// A round-to-nearest result moved one step outward (nextafter) encloses the exact result of that
-// single operation, whatever the rounding mode in force; accumulated dot products use Higham's
-// a-priori bound γ_n = n·u / (1 − n·u) (Accuracy and Stability of Numerical Algorithms, §3.1),
+// Directed operations assume the default round-to-nearest mode (certnn never changes it).
+// Accumulated dot products use Higham's a-priori bound γ_n = n·u / (1 − n·u) (Accuracy and Stability of Numerical Algorithms, §3.1),
 // valid for any summation order and with fused multiply-adds, plus an underflow term.
 #pragma once
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 
@@ -20,17 +19,74 @@ inline constexpr double kUnderflowError = 0x1p-1074;
 inline double up(double x) { return std::nextafter(x, std::numeric_limits<double>::infinity()); }
 inline double down(double x) { return std::nextafter(x, -std::numeric_limits<double>::infinity()); }
 
-inline double add_up(double a, double b) { return up(a + b); }
-inline double add_down(double a, double b) { return down(a + b); }
-inline double sub_up(double a, double b) { return up(a - b); }
-inline double sub_down(double a, double b) { return down(a - b); }
-inline double mul_up(double a, double b) { return up(a * b); }
-inline double mul_down(double a, double b) { return down(a * b); }
-inline double div_up(double a, double b) { return up(a / b); }
-inline double div_down(double a, double b) { return down(a / b); }
-// IEEE square root is correctly rounded.
-inline double sqrt_up(double a) { return up(std::sqrt(a)); }
-inline double sqrt_down(double a) { return a <= 0.0 ? 0.0 : down(std::sqrt(a)); }
+// Directed operations: the round-to-nearest result, moved one step outward only when it lies on
+// the wrong side of the exact result. The rounding error is known exactly from error-free
+// transformations (TwoSum, and fused multiply-add residuals for ×, ÷, √), which are exact for
+// finite results away from underflow; elsewhere the result is always moved one step.
+namespace detail {
+// The residuals a·b − p, a − q·b and a − s² are exactly representable (and so computed exactly
+// by a fused multiply-add) when the product p, resp. the dividend a, is finite and at least
+// about 2^-969 in magnitude (Boldo & Muller); 2^-960 leaves a margin.
+inline constexpr double kResidualExact = 0x1p-960;
+inline bool residual_exact(double x) { return std::isfinite(x) && std::abs(x) >= kResidualExact; }
+// a + b − fl(a + b), exactly (Knuth's TwoSum), for a finite sum.
+inline double sum_error(double a, double b, double s) {
+  const double bb = s - a;
+  return (a - (s - bb)) + (b - bb);
+}
+}  // namespace detail
+
+inline double add_up(double a, double b) {
+  const double s = a + b;
+  if (!std::isfinite(s)) return up(s);
+  return detail::sum_error(a, b, s) > 0 ? up(s) : s;
+}
+inline double add_down(double a, double b) {
+  const double s = a + b;
+  if (!std::isfinite(s)) return down(s);
+  return detail::sum_error(a, b, s) < 0 ? down(s) : s;
+}
+inline double sub_up(double a, double b) { return add_up(a, -b); }
+inline double sub_down(double a, double b) { return add_down(a, -b); }
+inline double mul_up(double a, double b) {
+  const double p = a * b;
+  if (a == 0.0 || b == 0.0) return p;  // exact (or NaN for 0·∞)
+  if (!detail::residual_exact(p)) return up(p);
+  return std::fma(a, b, -p) > 0 ? up(p) : p;
+}
+inline double mul_down(double a, double b) {
+  const double p = a * b;
+  if (a == 0.0 || b == 0.0) return p;
+  if (!detail::residual_exact(p)) return down(p);
+  return std::fma(a, b, -p) < 0 ? down(p) : p;
+}
+// a/b − q has the sign of (a − q·b)·b.
+inline double div_up(double a, double b) {
+  const double q = a / b;
+  if (a == 0.0 && b != 0.0) return q;
+  if (!detail::residual_exact(q) || !detail::residual_exact(a) || !std::isfinite(b)) return up(q);
+  const double residual = std::fma(-q, b, a);
+  return (b > 0 ? residual > 0 : residual < 0) ? up(q) : q;
+}
+inline double div_down(double a, double b) {
+  const double q = a / b;
+  if (a == 0.0 && b != 0.0) return q;
+  if (!detail::residual_exact(q) || !detail::residual_exact(a) || !std::isfinite(b)) return down(q);
+  const double residual = std::fma(-q, b, a);
+  return (b > 0 ? residual < 0 : residual > 0) ? down(q) : q;
+}
+inline double sqrt_up(double a) {
+  const double s = std::sqrt(a);
+  if (a == 0.0) return s;
+  if (!detail::residual_exact(a)) return up(s);
+  return std::fma(-s, s, a) > 0 ? up(s) : s;
+}
+inline double sqrt_down(double a) {
+  if (a <= 0.0) return 0.0;
+  const double s = std::sqrt(a);
+  if (!detail::residual_exact(a)) return down(s);
+  return std::fma(-s, s, a) < 0 ? down(s) : s;
+}
 
 // γ_n rounded up; +∞ when n·u ≥ 1 (no bound).
 inline double gamma(std::int64_t n) {
