@@ -39,12 +39,13 @@ inline double sum_error(double a, double b, double s) {
 inline double add_up(double a, double b) {
   const double s = a + b;
   if (!std::isfinite(s)) return up(s);
-  return detail::sum_error(a, b, s) > 0 ? up(s) : s;
+  // A NaN error (an intermediate of TwoSum overflowed near the range's end) moves the result.
+  return detail::sum_error(a, b, s) <= 0 ? s : up(s);
 }
 inline double add_down(double a, double b) {
   const double s = a + b;
   if (!std::isfinite(s)) return down(s);
-  return detail::sum_error(a, b, s) < 0 ? down(s) : s;
+  return detail::sum_error(a, b, s) >= 0 ? s : down(s);
 }
 inline double sub_up(double a, double b) { return add_up(a, -b); }
 inline double sub_down(double a, double b) { return add_down(a, -b); }
@@ -52,13 +53,13 @@ inline double mul_up(double a, double b) {
   const double p = a * b;
   if (a == 0.0 || b == 0.0) return p;  // exact (or NaN for 0·∞)
   if (!detail::residual_exact(p)) return up(p);
-  return std::fma(a, b, -p) > 0 ? up(p) : p;
+  return std::fma(a, b, -p) <= 0 ? p : up(p);
 }
 inline double mul_down(double a, double b) {
   const double p = a * b;
   if (a == 0.0 || b == 0.0) return p;
   if (!detail::residual_exact(p)) return down(p);
-  return std::fma(a, b, -p) < 0 ? down(p) : p;
+  return std::fma(a, b, -p) >= 0 ? p : down(p);
 }
 // a/b − q has the sign of (a − q·b)·b.
 inline double div_up(double a, double b) {
@@ -79,13 +80,13 @@ inline double sqrt_up(double a) {
   const double s = std::sqrt(a);
   if (a == 0.0) return s;
   if (!detail::residual_exact(a)) return up(s);
-  return std::fma(-s, s, a) > 0 ? up(s) : s;
+  return std::fma(-s, s, a) <= 0 ? s : up(s);
 }
 inline double sqrt_down(double a) {
   if (a <= 0.0) return 0.0;
   const double s = std::sqrt(a);
   if (!detail::residual_exact(a)) return down(s);
-  return std::fma(-s, s, a) < 0 ? down(s) : s;
+  return std::fma(-s, s, a) >= 0 ? s : down(s);
 }
 
 // γ_n rounded up; +∞ when n·u ≥ 1 (no bound).
