@@ -1,12 +1,16 @@
-// certnn bounds MODEL --input X.csv --eps E [--method M,...]: output bounds over L∞ balls.
+// certnn bounds MODEL (--input X.csv (--eps E | --mask FRAC) | --vnnlib P) [--method M,...]:
+// output bounds of each method over each input set, and the seed paper's ε sweep (--sweep).
 #include <chrono>
+#include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "certnn/bounds/method.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/data/csv.hpp"
+#include "certnn/spec/vnnlib.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 
@@ -14,12 +18,15 @@ namespace certnn::cli {
 namespace {
 
 struct BoundsOptions {
-  std::string model, input, methods = "ibp,sample", domain = "0,1";
-  double eps = 0.0;
-  std::int64_t samples = 1000;
+  std::string model, input, vnnlib, methods = "ibp,sample", domain = "0,1", sweep;
+  std::optional<double> eps, mask;
+  std::string inference = "exact", relu_slope = "minimal-area", strategy = "qr-pivoted";
+  std::int64_t samples = 1000, max_symbols = 20000, max_width = 4096;
   std::uint64_t seed = 0;
   bool json = false;
 };
+
+constexpr int kSweepPoints = 20;
 
 std::optional<bounds::Domain> parse_domain(const std::string& text) {
   if (text == "none") return std::nullopt;
@@ -31,6 +38,15 @@ std::optional<bounds::Domain> parse_domain(const std::string& text) {
   return domain;
 }
 
+std::pair<double, double> parse_sweep(const std::string& text) {
+  std::istringstream in(text);
+  double lo = 0, hi = 0;
+  char comma = 0;
+  if (!(in >> lo >> comma >> hi) || comma != ',' || !in.eof() || !(0 < lo && lo <= hi) || !std::isfinite(hi))
+    throw Error("--sweep expects EPS_MIN,EPS_MAX with 0 < EPS_MIN <= EPS_MAX; got '" + text + "'");
+  return {lo, hi};
+}
+
 std::vector<std::string> split_methods(const std::string& text) {
   std::vector<std::string> names;
   std::istringstream in(text);
@@ -40,75 +56,222 @@ std::vector<std::string> split_methods(const std::string& text) {
   return names;
 }
 
+bounds::Options method_options(const BoundsOptions& o) {
+  bounds::Options options;
+  options.samples = o.samples;
+  options.seed = o.seed;
+  options.inference = o.inference == "float32" ? bounds::Inference::Float32 : bounds::Inference::Exact;
+  options.relu_slope = o.relu_slope == "smoothed" ? bounds::relax::ReluSlope::Smoothed
+                                                  : bounds::relax::ReluSlope::MinimalArea;
+  options.max_noise_symbols = o.max_symbols;
+  options.doubleton_strategy = o.strategy == "identity" ? bounds::DoubletonStrategy::Identity
+                               : o.strategy == "qr"     ? bounds::DoubletonStrategy::Qr
+                                                        : bounds::DoubletonStrategy::QrPivoted;
+  options.doubleton_max_width = o.max_width;
+  return options;
+}
+
+// The input sets: one per CSV row (ball or masked set) or one per distinct box of a VNN-LIB file.
+std::vector<bounds::Box> input_sets(const BoundsOptions& o, const model::Network& network, double eps) {
+  std::vector<bounds::Box> sets;
+  if (!o.vnnlib.empty()) {
+    const spec::Property property = spec::read_vnnlib(o.vnnlib);
+    if (property.input_count != network.input_size())
+      throw ShapeError(o.vnnlib + ": declares " + std::to_string(property.input_count) + " inputs, the model has " +
+                       std::to_string(network.input_size()));
+    for (const spec::Disjunct& d : property.disjuncts) {
+      const bool seen = std::any_of(sets.begin(), sets.end(), [&](const bounds::Box& b) {
+        return b.lower == d.input_lower && b.upper == d.input_upper;
+      });
+      if (!seen) sets.push_back({d.input_lower, d.input_upper});
+    }
+    return sets;
+  }
+  const Eigen::MatrixXd rows = data::read_csv(o.input, network.input_size());
+  const auto domain = parse_domain(o.domain);
+  for (Eigen::Index row = 0; row < rows.rows(); ++row) {
+    if (o.mask) {
+      if (!domain) throw Error("--mask needs a bounded --domain");
+      sets.push_back(bounds::masked_set(rows.row(row).transpose(), *o.mask, *domain, o.seed + row));
+    } else {
+      sets.push_back(bounds::linf_ball(rows.row(row).transpose(), eps, domain));
+    }
+  }
+  return sets;
+}
+
+struct Timed {
+  bounds::Result result;
+  double seconds = 0;
+};
+
+Timed run_method(const bounds::Method& method, const model::Network& network, const bounds::Box& box,
+                 const bounds::Options& options) {
+  const auto start = std::chrono::steady_clock::now();
+  bounds::Result result = method.propagate(network, box, options);
+  return {std::move(result), std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+}
+
 nlohmann::json to_json(const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
 
-void run_bounds(const BoundsOptions& options) {
-  const model::Network network = load_model(options.model);
-  const Eigen::MatrixXd rows = data::read_csv(options.input, network.input_size());
-  const auto domain = parse_domain(options.domain);
+void print_table(std::size_t index, const std::string& set, const std::vector<std::string>& names,
+                 const std::vector<Timed>& runs) {
+  const Timed* sampled = nullptr;
+  for (std::size_t m = 0; m < names.size(); ++m)
+    if (names[m] == "sample") sampled = &runs[m];
+  std::cout << "input " << index << " (" << set << ")\n"
+            << "  " << std::left << std::setw(12) << "method" << std::setw(14) << "mean width" << std::setw(14)
+            << "max width" << std::setw(16) << "width / sample" << "seconds\n";
+  for (std::size_t m = 0; m < names.size(); ++m) {
+    const Eigen::VectorXd width = runs[m].result.output.width();
+    std::cout << "  " << std::left << std::setw(12) << names[m] << std::setw(14) << width.mean() << std::setw(14)
+              << width.maxCoeff() << std::setw(16);
+    if (sampled) {
+      std::cout << width.mean() / sampled->result.output.width().mean();
+    } else {
+      std::cout << "-";
+    }
+    std::cout << std::setprecision(3) << runs[m].seconds << std::setprecision(6) << "\n";
+  }
+}
+
+std::string describe_set(const BoundsOptions& o, double eps) {
+  if (!o.vnnlib.empty()) return "box from " + o.vnnlib;
+  if (o.mask) return "mask " + format_real(*o.mask);
+  return "eps " + format_real(eps);
+}
+
+void run_bounds(const BoundsOptions& o, const model::Network& network,
+                const std::vector<std::unique_ptr<bounds::Method>>& methods) {
+  const double eps = o.eps.value_or(0.0);
+  const bounds::Options options = method_options(o);
+  std::vector<std::string> names;
+  for (const auto& m : methods) names.emplace_back(m->name());
+  nlohmann::json report = {{"inputs", nlohmann::json::array()}};
+  const std::vector<bounds::Box> sets = input_sets(o, network, eps);
+  for (std::size_t index = 0; index < sets.size(); ++index) {
+    std::vector<Timed> runs;
+    nlohmann::json per_method = nlohmann::json::object();
+    for (std::size_t m = 0; m < methods.size(); ++m) {
+      runs.push_back(run_method(*methods[m], network, sets[index], options));
+      const bounds::Box& out = runs.back().result.output;
+      per_method[names[m]] = {{"lower", to_json(out.lower)}, {"upper", to_json(out.upper)},
+                              {"seconds", runs.back().seconds}, {"sound", runs.back().result.sound}};
+    }
+    if (o.json) {
+      report["inputs"].push_back({{"index", index}, {"methods", per_method}});
+    } else {
+      print_table(index, describe_set(o, eps), names, runs);
+    }
+  }
+  if (o.json) std::cout << report.dump() << "\n";
+}
+
+// The seed paper's experiment: softmax appended to the logits, then per ε (log-spaced) the mean
+// over the inputs of the widest output interval, and the mean time, per method.
+void run_sweep(const BoundsOptions& o, model::Network network,
+               const std::vector<std::unique_ptr<bounds::Method>>& methods) {
+  const auto [eps_min, eps_max] = parse_sweep(o.sweep);
+  if (!o.vnnlib.empty() || o.mask) throw Error("--sweep works on --input balls; drop --vnnlib and --mask");
+  const bool ends_in_softmax =
+      !network.nodes().empty() && std::holds_alternative<model::Softmax>(network.nodes().back().op);
+  if (!ends_in_softmax) {
+    const model::ValueId logits = network.output();
+    network.set_output(network.add("appended_softmax", model::Softmax{network.size(logits)}, {logits}));
+  }
+  for (const auto& m : methods) m->check(network);
+  const bounds::Options options = method_options(o);
+  nlohmann::json rows = nlohmann::json::array();
+  if (!o.json) {
+    std::cout << std::left << std::setw(12) << "eps";
+    for (const auto& m : methods) std::cout << std::setw(24) << (std::string(m->name()) + " width (s)");
+    std::cout << "\n";
+  }
+  for (int k = 0; k < kSweepPoints; ++k) {
+    const double eps = kSweepPoints == 1 ? eps_max
+                                         : eps_min * std::pow(eps_max / eps_min, static_cast<double>(k) / (kSweepPoints - 1));
+    BoundsOptions at = o;
+    at.eps = eps;
+    const std::vector<bounds::Box> sets = input_sets(at, network, eps);
+    nlohmann::json per_method = nlohmann::json::object();
+    if (!o.json) std::cout << std::left << std::setw(12) << std::setprecision(4) << eps;
+    for (const auto& m : methods) {
+      double widest_sum = 0, seconds = 0;
+      for (const bounds::Box& box : sets) {
+        const Timed run = run_method(*m, network, box, options);
+        widest_sum += run.result.output.width().maxCoeff();
+        seconds += run.seconds;
+      }
+      const double mean_widest = widest_sum / static_cast<double>(sets.size());
+      const double mean_seconds = seconds / static_cast<double>(sets.size());
+      per_method[std::string(m->name())] = {{"mean_max_width", mean_widest}, {"seconds", mean_seconds}};
+      if (!o.json) {
+        std::ostringstream cell;
+        cell << std::setprecision(4) << mean_widest << " (" << std::setprecision(2) << mean_seconds << ")";
+        std::cout << std::setw(24) << cell.str();
+      }
+    }
+    if (!o.json) std::cout << "\n";
+    rows.push_back({{"eps", eps}, {"methods", per_method}});
+  }
+  if (o.json) std::cout << nlohmann::json{{"sweep", rows}}.dump() << "\n";
+}
+
+void run(const BoundsOptions& o) {
+  const int set_kinds = (o.eps ? 1 : 0) + (o.mask ? 1 : 0) + (o.vnnlib.empty() ? 0 : 1) + (o.sweep.empty() ? 0 : 1);
+  if (set_kinds != 1) throw Error("give exactly one of --eps, --mask, --vnnlib and --sweep");
+  if (o.vnnlib.empty() && o.input.empty()) throw Error("--input is required with --eps, --mask and --sweep");
+  if (!o.vnnlib.empty() && !o.input.empty()) throw Error("--input and --vnnlib exclude each other");
+  const model::Network network = load_model(o.model);
   std::vector<std::unique_ptr<bounds::Method>> methods;
-  for (const auto& name : split_methods(options.methods)) {
+  for (const auto& name : split_methods(o.methods)) {
     methods.push_back(bounds::make_method(name));
     methods.back()->check(network);
   }
-  const bounds::Options method_options{options.samples, options.seed};
-
-  nlohmann::json report = {{"inputs", nlohmann::json::array()}};
-  for (Eigen::Index row = 0; row < rows.rows(); ++row) {
-    const bounds::Box box = bounds::linf_ball(rows.row(row).transpose(), options.eps, domain);
-    nlohmann::json per_method = nlohmann::json::object();
-    std::vector<std::pair<std::string, bounds::Result>> results;
-    std::vector<double> seconds;
-    for (const auto& method : methods) {
-      const auto start = std::chrono::steady_clock::now();
-      results.emplace_back(std::string(method->name()), method->propagate(network, box, method_options));
-      seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-      const auto& out = results.back().second.output;
-      per_method[results.back().first] = {{"lower", to_json(out.lower)}, {"upper", to_json(out.upper)},
-                                          {"seconds", seconds.back()}, {"sound", results.back().second.sound}};
-    }
-    if (options.json) {
-      report["inputs"].push_back({{"index", row}, {"methods", per_method}});
-      continue;
-    }
-    const bounds::Result* sampled = nullptr;
-    for (const auto& [name, result] : results)
-      if (name == "sample") sampled = &result;
-    std::cout << "input " << row << " (eps " << options.eps << ")\n"
-              << "  " << std::left << std::setw(12) << "method" << std::setw(14) << "mean width" << std::setw(14)
-              << "max width" << std::setw(16) << "width / sample" << "seconds\n";
-    for (std::size_t m = 0; m < results.size(); ++m) {
-      const Eigen::VectorXd width = results[m].second.output.width();
-      std::cout << "  " << std::left << std::setw(12) << results[m].first << std::setw(14) << width.mean()
-                << std::setw(14) << width.maxCoeff() << std::setw(16);
-      if (sampled) {
-        std::cout << width.mean() / sampled->output.width().mean();
-      } else {
-        std::cout << "-";
-      }
-      std::cout << std::setprecision(3) << seconds[m] << std::setprecision(6) << "\n";
-    }
+  if (!o.sweep.empty()) {
+    run_sweep(o, network, methods);
+  } else {
+    run_bounds(o, network, methods);
   }
-  if (options.json) std::cout << report.dump() << "\n";
 }
 
 }  // namespace
 
 Action register_bounds(CLI::App& app) {
-  auto options = std::make_shared<BoundsOptions>();
-  auto* cmd = app.add_subcommand("bounds", "Bound a model's outputs over L-infinity balls around inputs");
-  cmd->add_option("model", options->model, "ONNX model file")->required();
-  cmd->add_option("--input", options->input, "CSV file, one flattened input (ball centre) per row")->required();
-  cmd->add_option("--eps", options->eps, "Radius of the L-infinity ball")->required();
-  cmd->add_option("--method", options->methods, "Comma-separated bound methods (ibp, sample)")
+  auto o = std::make_shared<BoundsOptions>();
+  auto* cmd = app.add_subcommand("bounds", "Bound a model's outputs over sets of inputs");
+  cmd->add_option("model", o->model, "ONNX model file")->required();
+  cmd->add_option("--input", o->input, "CSV file, one flattened input (the set's centre) per row");
+  cmd->add_option("--eps", o->eps, "Radius of the L-infinity ball around each input")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--mask", o->mask, "Fraction of coordinates left free in the domain (the rest fixed)")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--vnnlib", o->vnnlib, "Bound over the input boxes of a VNN-LIB property");
+  cmd->add_option("--sweep", o->sweep,
+                  "EPS_MIN,EPS_MAX: softmax appended, mean widest output over 20 log-spaced radii");
+  std::string known;
+  for (const auto& n : bounds::method_names()) known += (known.empty() ? "" : ", ") + n;
+  cmd->add_option("--method", o->methods, "Comma-separated bound methods (" + known + ")")->capture_default_str();
+  cmd->add_option("--domain", o->domain, "Input domain LO,HI the sets are clipped to, or none")->capture_default_str();
+  cmd->add_option("--inference", o->inference, "Enclose the exact network or also any float32 engine")
+      ->check(CLI::IsMember({"exact", "float32"}))
       ->capture_default_str();
-  cmd->add_option("--domain", options->domain, "Input domain LO,HI the ball is clipped to, or none")
+  cmd->add_option("--relu-slope", o->relu_slope, "affine/doubleton: slope of unstable ReLUs")
+      ->check(CLI::IsMember({"minimal-area", "smoothed"}))
       ->capture_default_str();
-  cmd->add_option("--samples", options->samples, "Random points for the sample method")->capture_default_str()
+  cmd->add_option("--max-symbols", o->max_symbols, "affine: noise symbols kept before consolidation")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--strategy", o->strategy, "doubleton: re-orthogonalisation of the error coordinates")
+      ->check(CLI::IsMember({"identity", "qr", "qr-pivoted"}))
+      ->capture_default_str();
+  cmd->add_option("--max-width", o->max_width, "doubleton: widest layer accepted")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--samples", o->samples, "Random points for the sample method")->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--seed", options->seed, "Seed of the sample method")->capture_default_str();
-  cmd->add_flag("--json", options->json, "Print {\"inputs\":[{\"index\":0,\"methods\":{...}}]}");
-  return [options] { run_bounds(*options); };
+  cmd->add_option("--seed", o->seed, "Seed of the sample method and of --mask")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print {\"inputs\":[{\"index\":0,\"methods\":{...}}]} (or {\"sweep\":[...]})");
+  return [o] { run(*o); };
 }
 
 }  // namespace certnn::cli
