@@ -146,6 +146,13 @@ struct ForwardStep {
   }
 };
 
+void check_input_size(const Network& network, Eigen::Index rows) {
+  if (rows != network.input_size())
+    throw ShapeError("input has " + std::to_string(rows) + " values, the network expects " +
+                     std::to_string(network.input_size()) + " (shape " +
+                     to_string(network.input_shape()) + ")");
+}
+
 }  // namespace
 
 template <class T>
@@ -156,10 +163,7 @@ Batch<T> apply_layer(const Node& node, const std::vector<const Batch<T>*>& input
 
 template <class T>
 Batch<T> forward(const Network& network, const Batch<T>& inputs) {
-  if (inputs.rows() != network.input_size())
-    throw ShapeError("input has " + std::to_string(inputs.rows()) + " values, the network expects " +
-                     std::to_string(network.input_size()) + " (shape " +
-                     to_string(network.input_shape()) + ")");
+  check_input_size(network, inputs.rows());
   if (network.output() == kInputValue) return inputs;
   const std::vector<std::int32_t> last_use = network.last_uses();
   std::vector<Batch<T>> values(network.value_count());
@@ -175,7 +179,23 @@ Batch<T> forward(const Network& network, const Batch<T>& inputs) {
   return std::move(values[network.output()]);
 }
 
+template <class T>
+std::vector<Batch<T>> forward_values(const Network& network, const Batch<T>& inputs) {
+  check_input_size(network, inputs.rows());
+  std::vector<Batch<T>> values(network.value_count());
+  values[kInputValue] = inputs;
+  const auto& nodes = network.nodes();
+  std::vector<const Batch<T>*> operands;
+  for (std::size_t k = 0; k < nodes.size(); ++k) {
+    operands.clear();
+    for (ValueId v : nodes[k].inputs) operands.push_back(&values[v]);
+    values[k + 1] = apply_layer<T>(nodes[k], operands, network);
+  }
+  return values;
+}
+
 template Batch<double> forward<double>(const Network&, const Batch<double>&);
+template std::vector<Batch<double>> forward_values<double>(const Network&, const Batch<double>&);
 template Batch<float> forward<float>(const Network&, const Batch<float>&);
 template Batch<double> apply_layer<double>(const Node&, const std::vector<const Batch<double>*>&,
                                            const Network&);
