@@ -61,8 +61,13 @@ std::string Mpfr::to_string(int digits) const {
   return buffer;
 }
 
-bool at_most(double bound, const Mpfr& x) { return !std::isnan(bound) && mpfr_cmp_d(x.get(), bound) >= 0; }
-bool at_least(double bound, const Mpfr& x) { return !std::isnan(bound) && mpfr_cmp_d(x.get(), bound) <= 0; }
+// mpfr_cmp_d returns 0 (equal) for a NaN operand: both NaN cases are refused first.
+bool at_most(double bound, const Mpfr& x) {
+  return !std::isnan(bound) && !mpfr_nan_p(x.get()) && mpfr_cmp_d(x.get(), bound) >= 0;
+}
+bool at_least(double bound, const Mpfr& x) {
+  return !std::isnan(bound) && !mpfr_nan_p(x.get()) && mpfr_cmp_d(x.get(), bound) <= 0;
+}
 
 bool encloses(double lower, double upper, const Enclosure& e) { return at_most(lower, e.lo) && at_least(upper, e.hi); }
 

@@ -43,7 +43,7 @@ class Mpfr {
 };
 
 // Exact comparisons of a double (a bound) with an MPFR number, never through a conversion to
-// double. A NaN bound compares false both ways: it encloses nothing.
+// double. A NaN bound or a NaN number compares false both ways: it encloses nothing.
 bool at_most(double bound, const Mpfr& x);   // bound <= x
 bool at_least(double bound, const Mpfr& x);  // bound >= x
 
