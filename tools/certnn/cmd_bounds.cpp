@@ -21,7 +21,7 @@ struct BoundsOptions {
   std::string model, input, vnnlib, methods = "ibp,sample", domain = "0,1", sweep;
   std::optional<double> eps, mask;
   std::string inference = "exact", relu_slope = "minimal-area", strategy = "qr-pivoted";
-  std::int64_t samples = 1000, max_symbols = 20000, max_width = 4096;
+  std::int64_t samples = 1000, max_symbols = 20000, max_width = 1024;
   std::uint64_t seed = 0;
   bool json = false;
 };
