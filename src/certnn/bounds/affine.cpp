@@ -12,6 +12,7 @@
 #include "certnn/bounds/affine_linear.hpp"
 #include "certnn/bounds/inference_error.hpp"
 #include "certnn/bounds/relax/activation.hpp"
+#include "certnn/bounds/relax/elementwise_affine.hpp"
 #include "certnn/bounds/relax/softmax.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/core/rounding.hpp"
@@ -123,46 +124,14 @@ struct AffineStep {
   FormPtr operator()(const Tanh&) const { return activation(relax::tanh); }
 
   // Element-wise maps with exactly known slope and offset intervals (rounding-sized widths).
-  template <class SlopeOffset>
-  FormPtr elementwise(SlopeOffset&& slope_offset) const {
-    std::vector<Interval> slope(x().size()), offset(x().size());
-    for (Index i = 0; i < x().size(); ++i) std::tie(slope[i], offset[i]) = slope_offset(i);
-    return made(apply_elementwise(consume_x(), slope, offset, false, symbols));
+  FormPtr elementwise(const relax::ElementwiseAffine& e) const {
+    return made(apply_elementwise(consume_x(), e.slope, e.offset, false, symbols));
   }
-  FormPtr operator()(const AddConstant& a) const {
-    return elementwise([&](Index i) { return std::pair{Interval::point(1.0), Interval::point(a.constant[i])}; });
-  }
-  FormPtr operator()(const SubConstant& s) const {
-    // x − c = 1·x + (−c) and c − x = (−1)·x + c, negation being exact.
-    return elementwise([&](Index i) {
-      const double c = s.constant[i];
-      return s.constant_first ? std::pair{Interval::point(-1.0), Interval::point(c)}
-                              : std::pair{Interval::point(1.0), Interval::point(-c)};
-    });
-  }
-  FormPtr operator()(const MulConstant& m) const {
-    return elementwise([&](Index i) { return std::pair{Interval::point(m.constant[i]), Interval::point(0.0)}; });
-  }
-  FormPtr operator()(const DivConstant& d) const {
-    // x / c = (1/c)·x with 1/c enclosed by directed division.
-    return elementwise([&](Index i) {
-      const double c = d.constant[i];
-      return std::pair{Interval{r::div_down(1.0, c), r::div_up(1.0, c)}, Interval::point(0.0)};
-    });
-  }
-  FormPtr operator()(const BatchNorm& b) const {
-    // y = f·x + (bias − f·mean) with f = scale / √(variance + ε) enclosed by directed operations;
-    // slope and offset are enclosed separately (the same f in both is a special case).
-    const Index channels = b.scale.size();
-    std::vector<Interval> factor(channels), shift(channels);
-    for (Index c = 0; c < channels; ++c) {
-      const Interval deviation{r::sqrt_down(r::add_down(b.variance[c], b.epsilon)),
-                               r::sqrt_up(r::add_up(b.variance[c], b.epsilon))};
-      factor[c] = Interval::point(b.scale[c]) * Interval{r::div_down(1.0, deviation.hi), r::div_up(1.0, deviation.lo)};
-      shift[c] = Interval::point(b.bias[c]) - factor[c] * Interval::point(b.mean[c]);
-    }
-    return elementwise([&](Index i) { return std::pair{factor[i / b.channel_stride], shift[i / b.channel_stride]}; });
-  }
+  FormPtr operator()(const AddConstant& a) const { return elementwise(relax::elementwise_affine(a)); }
+  FormPtr operator()(const SubConstant& s) const { return elementwise(relax::elementwise_affine(s)); }
+  FormPtr operator()(const MulConstant& m) const { return elementwise(relax::elementwise_affine(m)); }
+  FormPtr operator()(const DivConstant& d) const { return elementwise(relax::elementwise_affine(d)); }
+  FormPtr operator()(const BatchNorm& b) const { return elementwise(relax::elementwise_affine(b, x().size())); }
 
   FormPtr operator()(const Pad& p) const {
     // Where each output element comes from, read off the forward pass itself on element indices

@@ -13,6 +13,7 @@
 #include "certnn/bounds/doubleton_set.hpp"
 #include "certnn/bounds/inference_error.hpp"
 #include "certnn/bounds/relax/activation.hpp"
+#include "certnn/bounds/relax/elementwise_affine.hpp"
 #include "certnn/bounds/relax/softmax.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/core/interval.hpp"
@@ -70,10 +71,7 @@ double product_up(double a, double b) { return a == 0.0 || b == 0.0 ? 0.0 : r::m
 
 // The enclosure of one element-wise layer: y_i = s_i·x_i + β_i for reals s_i ∈ slope[i] and
 // β_i ∈ offset[i].
-struct ElementwiseEnclosure {
-  std::vector<Interval> slope, offset;
-  explicit ElementwiseEnclosure(Index n) : slope(n), offset(n) {}
-};
+using ElementwiseEnclosure = relax::ElementwiseAffine;
 
 IntervalVector interval_vector(const std::vector<Interval>& v) {
   VectorXd lower(static_cast<Index>(v.size())), upper(static_cast<Index>(v.size()));
@@ -154,45 +152,11 @@ struct DoubletonStep {
   DoubletonPtr operator()(const Reshape&) const { return in[0]; }
 
   // Element-wise maps with constants: the slope and offset enclosed by directed operations.
-  template <class SlopeOffset>
-  DoubletonPtr constant_map(SlopeOffset&& slope_offset) const {
-    ElementwiseEnclosure e(x().size());
-    for (Index i = 0; i < x().size(); ++i) std::tie(e.slope[i], e.offset[i]) = slope_offset(i);
-    return elementwise(e);
-  }
-  DoubletonPtr operator()(const AddConstant& a) const {
-    return constant_map([&](Index i) { return std::pair{Interval::point(1.0), Interval::point(a.constant[i])}; });
-  }
-  DoubletonPtr operator()(const SubConstant& s) const {
-    // x − c = 1·x + (−c) and c − x = (−1)·x + c, negation being exact.
-    return constant_map([&](Index i) {
-      const double c = s.constant[i];
-      return s.constant_first ? std::pair{Interval::point(-1.0), Interval::point(c)}
-                              : std::pair{Interval::point(1.0), Interval::point(-c)};
-    });
-  }
-  DoubletonPtr operator()(const MulConstant& m) const {
-    return constant_map([&](Index i) { return std::pair{Interval::point(m.constant[i]), Interval::point(0.0)}; });
-  }
-  DoubletonPtr operator()(const DivConstant& d) const {
-    // x / c = (1/c)·x with 1/c enclosed by directed division.
-    return constant_map([&](Index i) {
-      const double c = d.constant[i];
-      return std::pair{Interval{r::div_down(1.0, c), r::div_up(1.0, c)}, Interval::point(0.0)};
-    });
-  }
-  DoubletonPtr operator()(const BatchNorm& b) const {
-    // y = f·x + (bias − f·mean), f = scale / √(variance + ε) enclosed by directed operations.
-    const Index channels = b.scale.size();
-    std::vector<Interval> factor(channels), shift(channels);
-    for (Index c = 0; c < channels; ++c) {
-      const Interval deviation{r::sqrt_down(r::add_down(b.variance[c], b.epsilon)),
-                               r::sqrt_up(r::add_up(b.variance[c], b.epsilon))};
-      factor[c] = Interval::point(b.scale[c]) * Interval{r::div_down(1.0, deviation.hi), r::div_up(1.0, deviation.lo)};
-      shift[c] = Interval::point(b.bias[c]) - factor[c] * Interval::point(b.mean[c]);
-    }
-    return constant_map([&](Index i) { return std::pair{factor[i / b.channel_stride], shift[i / b.channel_stride]}; });
-  }
+  DoubletonPtr operator()(const AddConstant& a) const { return elementwise(relax::elementwise_affine(a)); }
+  DoubletonPtr operator()(const SubConstant& s) const { return elementwise(relax::elementwise_affine(s)); }
+  DoubletonPtr operator()(const MulConstant& m) const { return elementwise(relax::elementwise_affine(m)); }
+  DoubletonPtr operator()(const DivConstant& d) const { return elementwise(relax::elementwise_affine(d)); }
+  DoubletonPtr operator()(const BatchNorm& b) const { return elementwise(relax::elementwise_affine(b, x().size())); }
 
   DoubletonPtr operator()(const AddTensors&) const { return combine(1.0); }
   DoubletonPtr operator()(const SubTensors&) const { return combine(-1.0); }
