@@ -62,6 +62,18 @@ TEST_F(BoundsCli, MaskFreesTheRequestedFractionOfInputs) {
   EXPECT_GT(width(some["inputs"][0]["methods"]["ibp"]), 1e-3);
 }
 
+TEST_F(BoundsCli, ExplicitBoxesComeAsPairsOfRows) {
+  const std::string zeros = "0,0,0,0,0,0,0,0,0,0\n", halves = "0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5,0.5\n";
+  const fs::path boxes = write("boxes.csv", zeros + halves + zeros + zeros);
+  const auto report = run_json({"bounds", kModel, "--box", boxes.string(), "--method", "ibp,affine", "--json"});
+  ASSERT_EQ(report["inputs"].size(), 2u);
+  const auto& point = report["inputs"][1]["methods"]["affine"];
+  for (std::size_t i = 0; i < point["lower"].size(); ++i)
+    EXPECT_NEAR(point["upper"][i].get<double>(), point["lower"][i].get<double>(), 1e-12);
+  expect_user_error({"bounds", kModel, "--box", write("odd.csv", zeros).string()}, {"pairs of rows"});
+  expect_user_error({"bounds", kModel, "--box", write("flip.csv", halves + zeros).string()}, {"flip.csv:2"});
+}
+
 TEST_F(BoundsCli, SweepReportsTwentyRadiiWithGrowingWidths) {
   const auto report = run_json({"bounds", kModel, "--input", kInput, "--sweep", "1e-4,1e-1", "--domain", "none",
                                 "--method", "ibp", "--json"});
@@ -91,7 +103,7 @@ TEST_F(BoundsCli, Float32InferenceWidensTheBounds) {
 }
 
 TEST_F(BoundsCli, ContradictoryOrMissingSetsAreErrors) {
-  expect_user_error({"bounds", kModel, "--input", kInput}, {"exactly one of --eps, --mask, --vnnlib and --sweep"});
+  expect_user_error({"bounds", kModel, "--input", kInput}, {"exactly one of --eps, --mask, --box, --vnnlib and --sweep"});
   expect_user_error({"bounds", kModel, "--input", kInput, "--eps", "0.1", "--mask", "0.5"}, {"exactly one"});
   expect_user_error({"bounds", kModel, "--eps", "0.1"}, {"--input is required"});
   expect_user_error({"bounds", kModel, "--input", kInput, "--sweep", "0.1,0.01", "--domain", "none"}, {"--sweep"});

@@ -1,4 +1,4 @@
-// certnn bounds MODEL (--input X.csv (--eps E | --mask FRAC) | --vnnlib P) [--method M,...]:
+// certnn bounds MODEL (--input X.csv (--eps E | --mask FRAC) | --box B.csv | --vnnlib P) [--method M,...]:
 // output bounds of each method over each input set, and the seed paper's ε sweep (--sweep).
 #include <chrono>
 #include <cmath>
@@ -18,7 +18,7 @@ namespace certnn::cli {
 namespace {
 
 struct BoundsOptions {
-  std::string model, input, vnnlib, methods = "ibp,sample", domain = "0,1", sweep;
+  std::string model, input, box, vnnlib, methods = "ibp,sample", domain = "0,1", sweep;
   std::optional<double> eps, mask;
   std::string inference = "exact", relu_slope = "minimal-area", strategy = "qr-pivoted";
   std::int64_t samples = 1000, max_symbols = 20000, max_width = 1024;
@@ -87,6 +87,21 @@ std::vector<bounds::Box> input_sets(const BoundsOptions& o, const model::Network
     }
     return sets;
   }
+  if (!o.box.empty()) {
+    // Rows in pairs: the lower ends of a box, then its upper ends.
+    const Eigen::MatrixXd rows = data::read_csv(o.box, network.input_size());
+    if (rows.rows() % 2 != 0)
+      throw Error(o.box + ": expected pairs of rows (lower, upper), found " + std::to_string(rows.rows()) + " rows");
+    for (Eigen::Index row = 0; row < rows.rows(); row += 2) {
+      bounds::Box box{rows.row(row).transpose(), rows.row(row + 1).transpose()};
+      for (Eigen::Index i = 0; i < box.size(); ++i)
+        if (!(box.lower[i] <= box.upper[i]))
+          throw Error(o.box + ":" + std::to_string(row + 2) + ": upper end " + std::to_string(i) +
+                      " lies below the lower end of the row before");
+      sets.push_back(std::move(box));
+    }
+    return sets;
+  }
   const Eigen::MatrixXd rows = data::read_csv(o.input, network.input_size());
   const auto domain = parse_domain(o.domain);
   for (Eigen::Index row = 0; row < rows.rows(); ++row) {
@@ -137,6 +152,7 @@ void print_table(std::size_t index, const std::string& set, const std::vector<st
 
 std::string describe_set(const BoundsOptions& o, double eps) {
   if (!o.vnnlib.empty()) return "box from " + o.vnnlib;
+  if (!o.box.empty()) return "box from " + o.box;
   if (o.mask) return "mask " + format_real(*o.mask);
   return "eps " + format_real(eps);
 }
@@ -218,10 +234,12 @@ void run_sweep(const BoundsOptions& o, model::Network network,
 }
 
 void run(const BoundsOptions& o) {
-  const int set_kinds = (o.eps ? 1 : 0) + (o.mask ? 1 : 0) + (o.vnnlib.empty() ? 0 : 1) + (o.sweep.empty() ? 0 : 1);
-  if (set_kinds != 1) throw Error("give exactly one of --eps, --mask, --vnnlib and --sweep");
-  if (o.vnnlib.empty() && o.input.empty()) throw Error("--input is required with --eps, --mask and --sweep");
-  if (!o.vnnlib.empty() && !o.input.empty()) throw Error("--input and --vnnlib exclude each other");
+  const int set_kinds = (o.eps ? 1 : 0) + (o.mask ? 1 : 0) + (o.vnnlib.empty() ? 0 : 1) + (o.sweep.empty() ? 0 : 1) +
+                        (o.box.empty() ? 0 : 1);
+  if (set_kinds != 1) throw Error("give exactly one of --eps, --mask, --box, --vnnlib and --sweep");
+  const bool needs_input = o.vnnlib.empty() && o.box.empty();
+  if (needs_input && o.input.empty()) throw Error("--input is required with --eps, --mask and --sweep");
+  if (!needs_input && !o.input.empty()) throw Error("--input does not go with --box or --vnnlib");
   const model::Network network = load_model(o.model);
   std::vector<std::unique_ptr<bounds::Method>> methods;
   for (const auto& name : split_methods(o.methods)) {
@@ -245,6 +263,7 @@ Action register_bounds(CLI::App& app) {
   cmd->add_option("--eps", o->eps, "Radius of the L-infinity ball around each input")->check(CLI::NonNegativeNumber);
   cmd->add_option("--mask", o->mask, "Fraction of coordinates left free in the domain (the rest fixed)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--box", o->box, "CSV file of explicit boxes: a row of lower ends, then a row of upper ends");
   cmd->add_option("--vnnlib", o->vnnlib, "Bound over the input boxes of a VNN-LIB property");
   cmd->add_option("--sweep", o->sweep,
                   "EPS_MIN,EPS_MAX: softmax appended, mean widest output over 20 log-spaced radii");
