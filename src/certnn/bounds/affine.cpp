@@ -11,6 +11,7 @@
 
 #include "certnn/bounds/affine_linear.hpp"
 #include "certnn/bounds/inference_error.hpp"
+#include "certnn/bounds/refusals.hpp"
 #include "certnn/bounds/relax/activation.hpp"
 #include "certnn/bounds/relax/elementwise_affine.hpp"
 #include "certnn/bounds/relax/softmax.hpp"
@@ -306,18 +307,7 @@ std::vector<AffineForm*> live_forms(const std::vector<FormPtr>& values) {
 
 }  // namespace
 
-void AffineMethod::check(const Network& network) const {
-  std::string refused;
-  for (const Node& node : network.nodes())
-    std::visit(
-        [&]<class Kind>(const Kind&) {
-          if constexpr (kind_in_list<Kind, AffineRejects>)
-            refused += std::string(refused.empty() ? "" : "; ") + "affine: layer " + std::string(Kind::kind_name) +
-                       " (node '" + node.name + "') is not supported";
-        },
-        node.op);
-  if (!refused.empty()) throw Unsupported(refused);
-}
+void AffineMethod::check(const Network& network) const { refuse_listed_kinds<AffineRejects>("affine", network); }
 
 void AffineMethod::propagate_forms(const Network& network, const Box& input, const Options& options,
                                    const Visitor& visit) const {

@@ -12,6 +12,7 @@
 
 #include "certnn/bounds/doubleton_set.hpp"
 #include "certnn/bounds/inference_error.hpp"
+#include "certnn/bounds/refusals.hpp"
 #include "certnn/bounds/relax/activation.hpp"
 #include "certnn/bounds/relax/elementwise_affine.hpp"
 #include "certnn/bounds/relax/softmax.hpp"
@@ -339,18 +340,7 @@ void check_widths(const Network& network, const Options& options) {
 
 }  // namespace
 
-void DoubletonMethod::check(const Network& network) const {
-  std::string refused;
-  for (const Node& node : network.nodes())
-    std::visit(
-        [&]<class Kind>(const Kind&) {
-          if constexpr (kind_in_list<Kind, DoubletonRejects>)
-            refused += std::string(refused.empty() ? "" : "; ") + "doubleton: layer " + std::string(Kind::kind_name) +
-                       " (node '" + node.name + "') is not supported";
-        },
-        node.op);
-  if (!refused.empty()) throw Unsupported(refused);
-}
+void DoubletonMethod::check(const Network& network) const { refuse_listed_kinds<DoubletonRejects>("doubleton", network); }
 
 Result DoubletonMethod::propagate(const Network& network, const Box& input, const Options& options) const {
   check(network);
