@@ -130,21 +130,10 @@ TEST(Affine, SmallBoxesWithAllVertices) {
   // Six inputs: all 64 vertices, through a ReLU/LeakyReLU/Sigmoid network with max pooling.
   std::mt19937 rng = testing::seeded_generator();
   for (int trial = 0; trial < 10; ++trial) {
-    Network n({1, 1, 2, 3});
-    ValueId v = n.add("conv", model::Conv2d{window({1, 1, 2, 3}, 2, 1, {1, 1, 1, 1}), 2, random_matrix(rng, 2, 4, 1.0),
-                                             random_vector(rng, 2, -0.5, 0.5)},
-                      {0});  // [1,2,3,4]
-    v = n.add("relu", model::Relu{}, {v});
-    v = n.add("pool", model::MaxPool{window(n.shape(v), 2, 1, {0, 0, 0, 0})}, {v});  // [1,2,2,3]
-    v = n.add("flatten", model::Reshape{{1, 12}}, {v});
-    v = n.add("dense", model::Dense{random_matrix(rng, 4, 12, 1.0), random_vector(rng, 4, -0.5, 0.5)}, {v});
-    v = n.add("sigmoid", model::Sigmoid{}, {v});
-    n.add("softmax", model::Softmax{4}, {v});
+    const Network n = six_input_network(rng);
     const Box input = box_around(random_vector(rng, 6, -1, 1), random_vector(rng, 6, 0.0, 0.5));
     const Box bound = AffineMethod().propagate(n, input, Options{}).output;
-    MatrixXd vertices(6, 64);
-    for (Index s = 0; s < 64; ++s)
-      for (Index i = 0; i < 6; ++i) vertices(i, s) = (s >> i) & 1 ? input.upper[i] : input.lower[i];
+    const MatrixXd vertices = vertices_of(input);
     const MatrixXd outputs = model::forward<double>(n, vertices);
     for (Index s = 0; s < 64; ++s)
       for (Index i = 0; i < outputs.rows(); ++i) {

@@ -132,4 +132,29 @@ inline Network relu_mlp(std::mt19937& rng, Index in, Index width, int depth, Ind
   return n;
 }
 
+// Six inputs ([1,1,2,3]: all 64 vertices are cheap) through conv, ReLU, max pooling, dense,
+// sigmoid and grouped softmax.
+inline Network six_input_network(std::mt19937& rng) {
+  Network n({1, 1, 2, 3});
+  ValueId v = n.add("conv", model::Conv2d{window({1, 1, 2, 3}, 2, 1, {1, 1, 1, 1}), 2, random_matrix(rng, 2, 4, 1.0),
+                                           random_vector(rng, 2, -0.5, 0.5)},
+                    {0});  // [1,2,3,4]
+  v = n.add("relu", model::Relu{}, {v});
+  v = n.add("pool", model::MaxPool{window(n.shape(v), 2, 1, {0, 0, 0, 0})}, {v});  // [1,2,2,3]
+  v = n.add("flatten", model::Reshape{{1, 12}}, {v});
+  v = n.add("dense", model::Dense{random_matrix(rng, 4, 12, 1.0), random_vector(rng, 4, -0.5, 0.5)}, {v});
+  v = n.add("sigmoid", model::Sigmoid{}, {v});
+  n.add("softmax", model::Softmax{4}, {v});
+  return n;
+}
+
+// Every vertex of a box, one column each (2^size columns).
+inline MatrixXd vertices_of(const Box& box) {
+  const Index n = box.size(), count = Index{1} << n;
+  MatrixXd vertices(n, count);
+  for (Index s = 0; s < count; ++s)
+    for (Index i = 0; i < n; ++i) vertices(i, s) = (s >> i) & 1 ? box.upper[i] : box.lower[i];
+  return vertices;
+}
+
 }  // namespace certnn::bounds::test
