@@ -16,6 +16,7 @@
 #include "certnn/model/shape_inference.hpp"
 #include "grad/finite_difference.hpp"
 #include "random_seed.hpp"
+#include "random_windows.hpp"
 
 namespace certnn::grad {
 namespace {
@@ -24,6 +25,8 @@ using namespace certnn::model;
 using testing::GradientErrors;
 using testing::kTolerance;
 using testing::uniform_matrix;
+using certnn::testing::random_window;
+using certnn::testing::WindowLimits;
 
 std::int64_t uniform_int(std::mt19937& random, std::int64_t low, std::int64_t high) {
   return std::uniform_int_distribution<std::int64_t>(low, high)(random);
@@ -39,61 +42,11 @@ Eigen::VectorXd random_vector(std::mt19937& random, std::int64_t size, double lo
 Eigen::MatrixXd random_weights(std::mt19937& random, std::int64_t rows, std::int64_t fan_in) {
   return uniform_matrix(random, rows, fan_in, -1, 1) / std::sqrt(static_cast<double>(fan_in));
 }
+// Smaller windows than the forward tests draw keep the finite-difference checks quick.
+WindowLimits kGradientWindows(std::int64_t max_pad) { return {3, 2, 2, max_pad}; }
+
 Dense random_dense(std::mt19937& random, std::int64_t outputs, std::int64_t inputs) {
   return Dense{random_weights(random, outputs, inputs), random_vector(random, outputs)};
-}
-
-// True when every window of `w` has at least one tap inside the input (pooling needs one).
-bool every_window_reaches_the_input(const Window2d& w) {
-  const auto axis_ok = [](std::int64_t out, std::int64_t stride, std::int64_t pad, std::int64_t kernel,
-                          std::int64_t dilation, std::int64_t size) {
-    for (std::int64_t o = 0; o < out; ++o) {
-      bool reached = false;
-      for (std::int64_t k = 0; k < kernel; ++k) {
-        const std::int64_t position = o * stride - pad + k * dilation;
-        reached = reached || (position >= 0 && position < size);
-      }
-      if (!reached) return false;
-    }
-    return true;
-  };
-  return axis_ok(w.out_h, w.stride_h, w.pad_top, w.kernel_h, w.dilation_h, w.in_h) &&
-         axis_ok(w.out_w, w.stride_w, w.pad_left, w.kernel_w, w.dilation_w, w.in_w);
-}
-
-// A random window over [channels, height, width] with independent strides, dilations and pads
-// (up to max_pad) on each side that fits the input (and, for pooling, reaches it from every
-// window).
-Window2d random_window(std::mt19937& random, std::int64_t channels, std::int64_t height, std::int64_t width,
-                       bool for_pooling, std::int64_t max_pad = 1) {
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    Window2d w;
-    w.channels = channels;
-    w.in_h = height;
-    w.in_w = width;
-    w.kernel_h = uniform_int(random, 1, 3);
-    w.kernel_w = uniform_int(random, 1, 3);
-    w.stride_h = uniform_int(random, 1, 2);
-    w.stride_w = uniform_int(random, 1, 2);
-    w.dilation_h = uniform_int(random, 1, 2);
-    w.dilation_w = uniform_int(random, 1, 2);
-    w.pad_top = uniform_int(random, 0, max_pad);
-    w.pad_bottom = uniform_int(random, 0, max_pad);
-    w.pad_left = uniform_int(random, 0, max_pad);
-    w.pad_right = uniform_int(random, 0, max_pad);
-    try {
-      complete_window(w);
-    } catch (const ShapeError&) {
-      continue;
-    }
-    if (!for_pooling || every_window_reaches_the_input(w)) return w;
-  }
-  Window2d w;  // 1x1 always fits
-  w.channels = channels;
-  w.in_h = height;
-  w.in_w = width;
-  complete_window(w);
-  return w;
 }
 
 Conv2d random_convolution(std::mt19937& random, const Window2d& w, std::int64_t out_channels) {
@@ -121,7 +74,7 @@ Shape random_image_shape(std::mt19937& random, std::int64_t max_side = 6) {
 // Appends a convolution with a random window to an image network and returns its output shape.
 Shape add_random_convolution(Network& network, std::mt19937& random, std::int64_t max_pad = 1) {
   const Shape in = network.shape(network.output());
-  const Window2d w = random_window(random, in[1], in[2], in[3], false, max_pad);
+  const Window2d w = random_window(random, in[1], in[2], in[3], false, kGradientWindows(max_pad));
   network.add("conv", random_convolution(random, w, uniform_int(random, 1, 3)), {network.output()});
   return network.shape(network.output());
 }
@@ -269,7 +222,7 @@ TEST(Gradient, PoolingAndPadMatchFiniteDifferences) {
   for (int trial = 0; trial < kTrials; ++trial) {
     SCOPED_TRACE("trial " + std::to_string(trial));
     const Shape shape = random_image_shape(random);
-    const auto pooling = [&] { return random_window(random, shape[1], shape[2], shape[3], true); };
+    const auto pooling = [&] { return random_window(random, shape[1], shape[2], shape[3], true, kGradientWindows(1)); };
     for (const LayerOp& op : {LayerOp(AveragePool{pooling(), false}), LayerOp(AveragePool{pooling(), true}),
                               LayerOp(MaxPool{pooling()}),
                               LayerOp(Pad{{0, uniform_int(random, 0, 1), uniform_int(random, 0, 2), 0},
@@ -317,11 +270,11 @@ Network random_network_drawn_once(std::mt19937& random) {
   const Shape conv = add_random_convolution(network, random, 0);
   network.add("bn", random_batch_norm(random, conv[1], conv[2] * conv[3]), {network.output()});
   network.add("leaky", LeakyRelu{0.5}, {network.output()});
-  const Window2d max_window = random_window(random, conv[1], conv[2], conv[3], true);
+  const Window2d max_window = random_window(random, conv[1], conv[2], conv[3], true, kGradientWindows(1));
   network.add("max", MaxPool{max_window}, {network.output()});
   network.add("pad", Pad{{0, 0, 0, 0}, {0, 0, 1, 1}, 0.5}, {network.output()});
   const Shape padded = network.shape(network.output());
-  const Window2d average_window = random_window(random, padded[1], padded[2], padded[3], true);
+  const Window2d average_window = random_window(random, padded[1], padded[2], padded[3], true, kGradientWindows(1));
   network.add("average", AveragePool{average_window, uniform_int(random, 0, 1) == 1}, {network.output()});
   const std::int64_t flat = network.size(network.output());
   network.add("flatten", Reshape{{1, flat}}, {network.output()});

@@ -17,9 +17,12 @@
 #include "certnn/model/shape_inference.hpp"
 #include "model/naive_forward.hpp"
 #include "random_seed.hpp"
+#include "random_windows.hpp"
 
 namespace certnn::model {
 namespace {
+
+using certnn::testing::random_window;
 
 using naive::magnitude;
 using naive::Real;
@@ -86,59 +89,6 @@ Eigen::VectorXd random_vector(std::mt19937& random, std::int64_t size, double lo
 
 std::int64_t uniform_int(std::mt19937& random, std::int64_t low, std::int64_t high) {
   return std::uniform_int_distribution<std::int64_t>(low, high)(random);
-}
-
-// True when every window of `w` has at least one tap inside the input (pooling over padding
-// alone has no meaning: a maximum of nothing, a mean of no elements).
-bool every_window_reaches_the_input(const Window2d& w) {
-  const auto axis_ok = [](std::int64_t out, std::int64_t stride, std::int64_t pad, std::int64_t kernel,
-                          std::int64_t dilation, std::int64_t size) {
-    for (std::int64_t o = 0; o < out; ++o) {
-      bool reached = false;
-      for (std::int64_t k = 0; k < kernel; ++k) {
-        const std::int64_t position = o * stride - pad + k * dilation;
-        reached = reached || (position >= 0 && position < size);
-      }
-      if (!reached) return false;
-    }
-    return true;
-  };
-  return axis_ok(w.out_h, w.stride_h, w.pad_top, w.kernel_h, w.dilation_h, w.in_h) &&
-         axis_ok(w.out_w, w.stride_w, w.pad_left, w.kernel_w, w.dilation_w, w.in_w);
-}
-
-// A random window geometry over [channels, height, width] that fits (and, for pooling, reaches
-// the input from every window), with independent strides, dilations and pads on each side.
-Window2d random_window(std::mt19937& random, std::int64_t channels, std::int64_t height, std::int64_t width,
-                       bool for_pooling) {
-  for (int attempt = 0; attempt < 1000; ++attempt) {
-    Window2d w;
-    w.channels = channels;
-    w.in_h = height;
-    w.in_w = width;
-    w.kernel_h = uniform_int(random, 1, 4);
-    w.kernel_w = uniform_int(random, 1, 4);
-    w.stride_h = uniform_int(random, 1, 3);
-    w.stride_w = uniform_int(random, 1, 3);
-    w.dilation_h = uniform_int(random, 1, 3);
-    w.dilation_w = uniform_int(random, 1, 3);
-    w.pad_top = uniform_int(random, 0, 2);
-    w.pad_bottom = uniform_int(random, 0, 2);
-    w.pad_left = uniform_int(random, 0, 2);
-    w.pad_right = uniform_int(random, 0, 2);
-    try {
-      complete_window(w);
-    } catch (const ShapeError&) {
-      continue;
-    }
-    if (!for_pooling || every_window_reaches_the_input(w)) return w;
-  }
-  Window2d w;  // 1x1, always fits
-  w.channels = channels;
-  w.in_h = height;
-  w.in_w = width;
-  complete_window(w);
-  return w;
 }
 
 Conv2d random_convolution(std::mt19937& random, const Window2d& w, std::int64_t out_channels) {
