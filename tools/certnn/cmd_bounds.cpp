@@ -71,6 +71,13 @@ bounds::Options method_options(const BoundsOptions& o) {
   return options;
 }
 
+// The L∞ balls of radius eps around the rows, clipped to the domain.
+std::vector<bounds::Box> balls(const Eigen::MatrixXd& rows, double eps, const std::optional<bounds::Domain>& domain) {
+  std::vector<bounds::Box> sets;
+  for (Eigen::Index row = 0; row < rows.rows(); ++row) sets.push_back(bounds::linf_ball(rows.row(row).transpose(), eps, domain));
+  return sets;
+}
+
 // The input sets: one per CSV row (ball or masked set) or one per distinct box of a VNN-LIB file.
 std::vector<bounds::Box> input_sets(const BoundsOptions& o, const model::Network& network, double eps) {
   std::vector<bounds::Box> sets;
@@ -104,14 +111,10 @@ std::vector<bounds::Box> input_sets(const BoundsOptions& o, const model::Network
   }
   const Eigen::MatrixXd rows = data::read_csv(o.input, network.input_size());
   const auto domain = parse_domain(o.domain);
-  for (Eigen::Index row = 0; row < rows.rows(); ++row) {
-    if (o.mask) {
-      if (!domain) throw Error("--mask needs a bounded --domain");
-      sets.push_back(bounds::masked_set(rows.row(row).transpose(), *o.mask, *domain, o.seed + row));
-    } else {
-      sets.push_back(bounds::linf_ball(rows.row(row).transpose(), eps, domain));
-    }
-  }
+  if (!o.mask) return balls(rows, eps, domain);
+  if (!domain) throw Error("--mask needs a bounded --domain");
+  for (Eigen::Index row = 0; row < rows.rows(); ++row)
+    sets.push_back(bounds::masked_set(rows.row(row).transpose(), *o.mask, *domain, o.seed + row));
   return sets;
 }
 
@@ -188,7 +191,6 @@ void run_bounds(const BoundsOptions& o, const model::Network& network,
 void run_sweep(const BoundsOptions& o, model::Network network,
                const std::vector<std::unique_ptr<bounds::Method>>& methods) {
   const auto [eps_min, eps_max] = parse_sweep(o.sweep);
-  if (!o.vnnlib.empty() || o.mask) throw Error("--sweep works on --input balls; drop --vnnlib and --mask");
   const bool ends_in_softmax =
       !network.nodes().empty() && std::holds_alternative<model::Softmax>(network.nodes().back().op);
   if (!ends_in_softmax) {
@@ -197,6 +199,8 @@ void run_sweep(const BoundsOptions& o, model::Network network,
   }
   for (const auto& m : methods) m->check(network);
   const bounds::Options options = method_options(o);
+  const Eigen::MatrixXd centres = data::read_csv(o.input, network.input_size());
+  const auto domain = parse_domain(o.domain);
   nlohmann::json rows = nlohmann::json::array();
   if (!o.json) {
     std::cout << std::left << std::setw(12) << "eps";
@@ -206,9 +210,7 @@ void run_sweep(const BoundsOptions& o, model::Network network,
   for (int k = 0; k < kSweepPoints; ++k) {
     const double eps = kSweepPoints == 1 ? eps_max
                                          : eps_min * std::pow(eps_max / eps_min, static_cast<double>(k) / (kSweepPoints - 1));
-    BoundsOptions at = o;
-    at.eps = eps;
-    const std::vector<bounds::Box> sets = input_sets(at, network, eps);
+    const std::vector<bounds::Box> sets = balls(centres, eps, domain);
     nlohmann::json per_method = nlohmann::json::object();
     if (!o.json) std::cout << std::left << std::setw(12) << std::setprecision(4) << eps;
     for (const auto& m : methods) {
