@@ -217,21 +217,25 @@ void widen_nan(Box& box) {
 
 void IbpMethod::check(const Network&) const {}
 
+Box ibp_layer(const Network& network, const Node& node, const std::vector<const Box*>& operands, Inference inference) {
+  Box box = visit_layer(node.op, IbpStep{node, network, operands});
+  widen_nan(box);
+  if (inference == Inference::Float32) widen(box, float32_layer_error(network, node, operands, box));
+  return box;
+}
+
 std::vector<Box> IbpMethod::propagate_all(const Network& network, const Box& input, Inference inference) const {
   if (input.size() != network.input_size())
     throw ShapeError("ibp: the input box has " + std::to_string(input.size()) + " elements, the network expects " +
                      std::to_string(network.input_size()));
   std::vector<Box> boxes(network.value_count());
-  const bool float32 = inference == Inference::Float32;
-  boxes[kInputValue] = float32 ? float32_input(input) : input;
+  boxes[kInputValue] = inference == Inference::Float32 ? float32_input(input) : input;
   std::vector<const Box*> operands;
   const auto& nodes = network.nodes();
   for (std::size_t k = 0; k < nodes.size(); ++k) {
     operands.clear();
     for (ValueId v : nodes[k].inputs) operands.push_back(&boxes[v]);
-    boxes[k + 1] = visit_layer(nodes[k].op, IbpStep{nodes[k], network, operands});
-    widen_nan(boxes[k + 1]);
-    if (float32) widen(boxes[k + 1], float32_layer_error(network, nodes[k], operands, boxes[k + 1]));
+    boxes[k + 1] = ibp_layer(network, nodes[k], operands, inference);
   }
   return boxes;
 }

@@ -4,6 +4,8 @@
 // (core/rounding.hpp), so the boxes enclose the exact real-arithmetic values.
 #pragma once
 
+#include <vector>
+
 #include "certnn/bounds/method.hpp"
 
 namespace certnn::bounds {
@@ -18,5 +20,10 @@ class IbpMethod final : public Method {
   std::vector<Box> propagate_all(const model::Network& network, const Box& input,
                                  Inference inference = Inference::Exact) const;
 };
+
+// The box of one node's output from boxes of its operands (one per node input), as propagate_all
+// computes it.
+Box ibp_layer(const model::Network& network, const model::Node& node, const std::vector<const Box*>& operands,
+              Inference inference);
 
 }  // namespace certnn::bounds
