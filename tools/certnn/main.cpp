@@ -1,5 +1,6 @@
 // certnn: sound bounds, verification, attacks and stability diagnostics for neural networks.
 // Dispatches to one subcommand; every error becomes one line "certnn: ..." on stderr and exit 1.
+// (certnn suite exits 2 when an answer contradicts the expected one.)
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
@@ -39,9 +40,13 @@ int main(int argc, char** argv) {
   CLI::App app{"certnn: sound bounds and verification for neural networks", "certnn"};
   app.set_version_flag("--version", std::string("certnn ") + CERTNN_VERSION);
   app.require_subcommand(1);
+  int exit_status = 0;  // set by an action whose outcome is not plain success (certnn suite)
+  // In the order of registration: actions[i] belongs to the i-th subcommand.
   const std::vector<certnn::cli::Action> actions = {certnn::cli::register_info(app),
                                                     certnn::cli::register_eval(app),
-                                                    certnn::cli::register_bounds(app)};
+                                                    certnn::cli::register_bounds(app),
+                                                    certnn::cli::register_verify(app),
+                                                    certnn::cli::register_suite(app, exit_status)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -68,5 +73,5 @@ int main(int argc, char** argv) {
     std::cerr << "certnn: internal error: " << one_line(e.what()) << "\n";
     return 1;
   }
-  return 0;
+  return exit_status;
 }

@@ -77,8 +77,9 @@ OptimisedBound optimise_bound(const Network& network, const Region& region, Valu
   const auto is_set = [](const MatrixXd& p) { return p.size() > 0; };
   const bool has_parameters = std::any_of(parameters.lower_slope.begin(), parameters.lower_slope.end(), is_set) ||
                               std::any_of(parameters.beta.begin(), parameters.beta.end(), is_set);
+  LinearBound bound;
   for (int t = 1;; ++t) {
-    const LinearBound bound = back_substitute(network, region, value, objectives, &parameters, true);
+    bound = back_substitute(network, region, value, objectives, &parameters, true);
     if (best.lower.size() == 0) {
       best.lower = bound.lower;
       best.input_coefficients = bound.input_coefficients;
@@ -89,7 +90,7 @@ OptimisedBound optimise_bound(const Network& network, const Region& region, Valu
           best.input_coefficients.col(o) = bound.input_coefficients.col(o);
         }
     }
-    if (t > settings.iterations || !has_parameters || region.empty || (best.lower.array() > settings.target).all()) break;
+    if (t > settings.iterations || !has_parameters || region.empty || (settings.targets.size() == m && (best.lower.array() > settings.targets.array()).all())) break;
     if (t % 3 == 0) {
       if ((best.lower - previous).maxCoeff() <= settings.tolerance) break;
       previous = best.lower;
@@ -108,6 +109,7 @@ OptimisedBound optimise_bound(const Network& network, const Region& region, Valu
     }
   }
   best.parameters = std::move(parameters);
+  best.activation_coefficients = std::move(bound.activation_coefficients);
   return best;
 }
 

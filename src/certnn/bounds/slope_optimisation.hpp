@@ -17,15 +17,16 @@ struct SlopeOptimisation {
   double slope_step = 0.1;   // Adam learning rates
   double beta_step = 0.05;
   // Stop once no objective's bound rose by more than this (absolute) over 3 iterations; stop
-  // early as well once every objective's bound is above `target` (all proved).
+  // early as well once every objective's bound exceeds its target (when targets are given).
   double tolerance = 1e-6;
-  double target = std::numeric_limits<double>::infinity();
+  Eigen::VectorXd targets;
 };
 
 struct OptimisedBound {
   Eigen::VectorXd lower;                 // best rigorous lower bound per objective
   Eigen::MatrixXd input_coefficients;    // Λ of the best iterate, per objective
   RelaxationParameters parameters;       // the last iterate, to warm-start a sub-problem
+  std::vector<Eigen::MatrixXd> activation_coefficients;  // of the last iterate (LinearBound)
 };
 
 // The adaptive CROWN slopes (and zero β where the region has splits) for m objectives.

@@ -1,0 +1,243 @@
+#include "certnn/verify/branch_and_bound.hpp"
+
+#include <atomic>
+#include <cmath>
+#include <mutex>
+
+#include "certnn/bounds/back_substitution.hpp"
+#include "certnn/bounds/slope_optimisation.hpp"
+#include "certnn/verify/work_queue.hpp"
+
+namespace certnn::verify {
+namespace {
+
+using Eigen::Index;
+using Eigen::MatrixXd;
+using Eigen::VectorXd;
+using OpenDisjuncts = std::vector<char>;
+
+// What the workers of one search share: the outcome so far and the sub-problem count.
+class SearchState {
+ public:
+  explicit SearchState(Clock::time_point deadline) : deadline_(deadline) {}
+
+  // False (and the search stopped as timed out) once the deadline has passed.
+  template <class Queue>
+  bool admit(Queue& queue) {
+    if (Clock::now() >= deadline_) {
+      timed_out_ = true;
+      queue.stop();
+      return false;
+    }
+    ++subproblems_;
+    return true;
+  }
+  template <class Queue>
+  void found(Witness witness, Queue& queue) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!witness_) witness_ = std::move(witness);
+    }
+    queue.stop();
+  }
+  void exhausted() { exhausted_ = true; }
+
+  SearchResult result() const {
+    SearchResult r;
+    r.subproblems = subproblems_;
+    if (witness_) {
+      r.verdict = Verdict::Sat;
+      r.witness = witness_;
+    } else if (timed_out_) {
+      r.verdict = Verdict::Timeout;
+    } else {
+      r.verdict = exhausted_ ? Verdict::Unknown : Verdict::Unsat;
+    }
+    return r;
+  }
+
+ private:
+  Clock::time_point deadline_;
+  std::mutex mutex_;
+  std::optional<Witness> witness_;
+  std::atomic<std::int64_t> subproblems_{0};
+  std::atomic<bool> timed_out_{false}, exhausted_{false};
+};
+
+// Closes each open disjunct that has a constraint with lower bound above its b (rounded up, so
+// the constraint is unsatisfiable on the sub-problem); returns whether one stays open.
+bool close_proved(const Group& group, const VectorXd& lower, OpenDisjuncts& open) {
+  bool any_open = false;
+  for (std::size_t d = 0; d < group.disjuncts.size(); ++d) {
+    if (!open[d]) continue;
+    for (Index c : group.disjuncts[d])
+      if (lower[c] > group.bound_hi[c]) open[d] = 0;
+    any_open = any_open || open[d];
+  }
+  return any_open;
+}
+
+// The constraint to work on: the best-bounded constraint of the open disjunct that is furthest
+// from being proved.
+Index hardest_constraint(const Group& group, const VectorXd& lower, const OpenDisjuncts& open) {
+  Index chosen = -1;
+  double chosen_margin = std::numeric_limits<double>::infinity();
+  for (std::size_t d = 0; d < group.disjuncts.size(); ++d) {
+    if (!open[d]) continue;
+    Index best = -1;
+    double best_margin = -std::numeric_limits<double>::infinity();
+    for (Index c : group.disjuncts[d])
+      if (best < 0 || lower[c] - group.bound_hi[c] > best_margin) {
+        best = c;
+        best_margin = lower[c] - group.bound_hi[c];
+      }
+    if (best >= 0 && best_margin < chosen_margin) {
+      chosen = best;
+      chosen_margin = best_margin;
+    }
+  }
+  return chosen;
+}
+
+// Candidate counterexamples: for each constraint of an open disjunct, the box vertex where its
+// linear lower bound is smallest, and the box centre.
+MatrixXd candidate_points(const Group& group, const bounds::Box& box, const MatrixXd& input_coefficients,
+                          const OpenDisjuncts& open) {
+  std::vector<Index> constraints;
+  for (std::size_t d = 0; d < group.disjuncts.size(); ++d)
+    if (open[d]) constraints.insert(constraints.end(), group.disjuncts[d].begin(), group.disjuncts[d].end());
+  MatrixXd points(box.size(), static_cast<Index>(constraints.size()) + 1);
+  points.col(0) = 0.5 * (box.lower + box.upper);
+  for (std::size_t k = 0; k < constraints.size(); ++k)
+    for (Index j = 0; j < box.size(); ++j)
+      points(j, static_cast<Index>(k) + 1) =
+          input_coefficients(j, constraints[k]) >= 0 ? box.lower[j] : box.upper[j];
+  return points;
+}
+
+// An objective matrix with no constraint has no columns; a disjunct without constraints is
+// violated by every input, which the falsifier's first point already confirms.
+struct BoxTask {
+  bounds::Box box;
+  OpenDisjuncts open;
+};
+
+struct DomainTask {
+  bounds::Region region;
+  bounds::RelaxationParameters parameters;
+  OpenDisjuncts open;
+};
+
+bool is_relu_like(const model::LayerOp& op) {
+  if (std::holds_alternative<model::Relu>(op)) return true;
+  const auto* leaky = std::get_if<model::LeakyRelu>(&op);
+  return leaky && leaky->alpha <= 1.0;
+}
+
+// The unstable, unsplit ReLU with the largest score |g|·(−l·u)/(u − l), g the objective's
+// coefficient of its output: how much fixing it can move the bound. {-1, -1} when none is left.
+std::pair<std::int32_t, Index> branching_neuron(const model::Network& network, const bounds::Region& region,
+                                                const std::vector<MatrixXd>& coefficients, Index objective) {
+  std::pair<std::int32_t, Index> best{-1, -1};
+  double best_score = -1.0;
+  const auto& nodes = network.nodes();
+  for (std::size_t k = 0; k < nodes.size(); ++k) {
+    if (!is_relu_like(nodes[k].op) || k >= coefficients.size() || coefficients[k].size() == 0) continue;
+    const bounds::Box& z = region.values[nodes[k].inputs[0]];
+    const bool has_splits = k < region.splits.size() && region.splits[k].size() > 0;
+    for (Index i = 0; i < z.size(); ++i) {
+      const double l = z.lower[i], u = z.upper[i];
+      if (!(l < 0.0 && u > 0.0) || (has_splits && region.splits[k][i] != 0)) continue;
+      const double score = std::abs(coefficients[k](i, objective)) * (-l * u) / (u - l) + 1e-12 * (u - l);
+      if (score > best_score) {
+        best_score = score;
+        best = {static_cast<std::int32_t>(k), i};
+      }
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+SearchResult input_splitting(const model::Network& network, const Group& group, int threads,
+                             Clock::time_point deadline) {
+  SearchState state(deadline);
+  WorkQueue<BoxTask> queue;
+  queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1)});
+  queue.run(threads, [&](BoxTask task, WorkQueue<BoxTask>& q) {
+    if (!state.admit(q)) return;
+    const bounds::Region region = bounds::crown_region(network, task.box, bounds::Inference::Exact);
+    const bounds::LinearBound bound = bounds::back_substitute(network, region, network.output(), group.coefficients);
+    if (!close_proved(group, bound.lower, task.open)) return;
+    Group local = group;
+    local.box = task.box;
+    if (auto witness = try_candidates(network, local, candidate_points(group, task.box, bound.input_coefficients, task.open))) {
+      state.found(std::move(*witness), q);
+      return;
+    }
+    const Index c = hardest_constraint(group, bound.lower, task.open);
+    Index dimension = -1;
+    double best = -1.0;
+    for (Index j = 0; j < task.box.size(); ++j) {
+      const double width = task.box.upper[j] - task.box.lower[j];
+      const double smear = (c >= 0 ? std::abs(bound.input_coefficients(j, c)) : 1.0) * width;
+      if (width > 0 && smear > best) {
+        best = smear;
+        dimension = j;
+      }
+    }
+    const double mid = dimension < 0 ? 0.0 : 0.5 * (task.box.lower[dimension] + task.box.upper[dimension]);
+    if (dimension < 0 || !(mid > task.box.lower[dimension] && mid < task.box.upper[dimension])) {
+      state.exhausted();  // a box of single floats that the bounds cannot decide
+      return;
+    }
+    BoxTask upper = task;
+    task.box.upper[dimension] = mid;
+    upper.box.lower[dimension] = mid;
+    q.push(std::move(upper));
+    q.push(std::move(task));
+  });
+  return state.result();
+}
+
+SearchResult relu_splitting(const model::Network& network, const Group& group, int threads,
+                            Clock::time_point deadline) {
+  SearchState state(deadline);
+  WorkQueue<DomainTask> queue;
+  const Index m = group.constraint_count();
+  DomainTask root{bounds::crown_region(network, group.box, bounds::Inference::Exact), {},
+                  OpenDisjuncts(group.disjuncts.size(), 1)};
+  root.parameters = bounds::initial_parameters(network, root.region, m);
+  queue.push(std::move(root));
+  queue.run(threads, [&](DomainTask task, WorkQueue<DomainTask>& q) {
+    if (!state.admit(q)) return;
+    bounds::SlopeOptimisation settings;
+    settings.targets = group.bound_hi;
+    bounds::OptimisedBound bound = bounds::optimise_bound(network, task.region, network.output(), group.coefficients,
+                                                          settings, std::move(task.parameters));
+    if (task.region.empty || !close_proved(group, bound.lower, task.open)) return;
+    Group local = group;
+    if (auto witness = try_candidates(network, local, candidate_points(group, group.box, bound.input_coefficients, task.open))) {
+      state.found(std::move(*witness), q);
+      return;
+    }
+    const Index c = hardest_constraint(group, bound.lower, task.open);
+    const auto [node, neuron] = branching_neuron(network, task.region, bound.activation_coefficients, c);
+    if (node < 0) {
+      state.exhausted();
+      return;
+    }
+    auto& beta = bound.parameters.beta[static_cast<std::size_t>(node)];
+    if (beta.size() == 0) beta = MatrixXd::Zero(network.size(network.nodes()[node].inputs[0]), m);
+    DomainTask active{task.region, bound.parameters, task.open};
+    bounds::split_region(active.region, network, node, neuron, +1);
+    bounds::split_region(task.region, network, node, neuron, -1);
+    task.parameters = std::move(bound.parameters);
+    q.push(std::move(active));
+    q.push(std::move(task));
+  });
+  return state.result();
+}
+
+}  // namespace certnn::verify

@@ -1,0 +1,32 @@
+// Branch-and-bound over one group of disjuncts (verify/problem.hpp). A sub-problem is proved
+// when, for each of its open disjuncts, some constraint's lower bound a·y ≥ ℓ exceeds b (no
+// input of the sub-problem satisfies it); otherwise its linear bounds point at candidate
+// counterexamples (the inputs where they are attained), which are confirmed rigorously, and it
+// is split in two.
+//   input_splitting  halves the input box along the coordinate with the largest smear
+//                    |Λ_j|·width_j of the hardest constraint's linear bound (CROWN bounds per box);
+//   relu_splitting   fixes the sign of the unstable ReLU with the largest BaBSR-like score
+//                    |coefficient|·(−l·u)/(u − l), keeping the parent's intermediate bounds and
+//                    optimising slopes and split multipliers per sub-problem (alpha/beta-CROWN).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "certnn/model/network.hpp"
+#include "certnn/verify/falsifier.hpp"
+#include "certnn/verify/problem.hpp"
+#include "certnn/verify/verifier.hpp"
+
+namespace certnn::verify {
+
+struct SearchResult {
+  Verdict verdict = Verdict::Unknown;  // Unsat (every sub-problem proved), Sat, Timeout or Unknown
+  std::optional<Witness> witness;
+  std::int64_t subproblems = 0;
+};
+
+SearchResult input_splitting(const model::Network& network, const Group& group, int threads, Clock::time_point deadline);
+SearchResult relu_splitting(const model::Network& network, const Group& group, int threads, Clock::time_point deadline);
+
+}  // namespace certnn::verify

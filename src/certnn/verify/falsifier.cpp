@@ -1,0 +1,86 @@
+#include "certnn/verify/falsifier.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <random>
+
+#include "certnn/grad/backward.hpp"
+#include "certnn/grad/tape.hpp"
+#include "certnn/verify/witness.hpp"
+
+namespace certnn::verify {
+namespace {
+
+using Eigen::Index;
+using Eigen::MatrixXd;
+
+// Columns ordered by their smallest disjunct excess (most violating first).
+std::vector<Index> by_excess(const MatrixXd& excess) {
+  std::vector<Index> order(static_cast<std::size_t>(excess.cols()));
+  std::iota(order.begin(), order.end(), Index{0});
+  const Eigen::RowVectorXd best = excess.colwise().minCoeff();
+  std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return best[a] < best[b]; });
+  return order;
+}
+
+std::optional<Witness> confirm_violating(const model::Network& network, const Group& group, const MatrixXd& points,
+                                         const MatrixXd& excess) {
+  for (Index s : by_excess(excess)) {
+    if (!(excess.col(s).minCoeff() <= 0.0)) break;
+    if (auto witness = confirm_witness(network, group, points.col(s))) return witness;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Witness> try_candidates(const model::Network& network, const Group& group, const MatrixXd& points) {
+  const MatrixXd outputs = model::forward<double>(network, points);
+  return confirm_violating(network, group, points, disjunct_excess(group, outputs));
+}
+
+std::optional<Witness> falsify(const model::Network& network, const Group& group, const FalsifierSettings& settings,
+                               Clock::time_point deadline) {
+  const bounds::Box& box = group.box;
+  const Index n = box.size();
+  std::mt19937_64 rng(settings.seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  MatrixXd points(n, settings.random_points + 1);
+  points.col(0) = 0.5 * (box.lower + box.upper);
+  for (Index s = 1; s < points.cols(); ++s)
+    for (Index j = 0; j < n; ++j) points(j, s) = box.lower[j] + unit(rng) * (box.upper[j] - box.lower[j]);
+  points = points.cwiseMax(box.lower.replicate(1, points.cols())).cwiseMin(box.upper.replicate(1, points.cols()));
+  MatrixXd excess = disjunct_excess(group, model::forward<double>(network, points));
+  if (auto witness = confirm_violating(network, group, points, excess)) return witness;
+
+  const std::vector<Index> order = by_excess(excess);
+  const Index starts = std::min<Index>(settings.starts, points.cols());
+  MatrixXd x(n, starts);
+  for (Index s = 0; s < starts; ++s) x.col(s) = points.col(order[s]);
+  const Eigen::VectorXd width = box.upper - box.lower;
+  for (int t = 0; t < settings.steps && Clock::now() < deadline; ++t) {
+    const grad::Tape tape = grad::record(network, x);
+    const MatrixXd& outputs = tape.value(network.output());
+    const MatrixXd values = group.coefficients.transpose() * outputs;
+    excess = disjunct_excess(group, outputs);
+    if (auto witness = confirm_violating(network, group, x, excess)) return witness;
+    // Descend on the worst constraint of the most nearly violated disjunct of each point.
+    MatrixXd cotangent(outputs.rows(), starts);
+    for (Index s = 0; s < starts; ++s) {
+      Index d = 0;
+      excess.col(s).minCoeff(&d);
+      Index worst = group.disjuncts[d].empty() ? -1 : group.disjuncts[d].front();
+      for (Index c : group.disjuncts[d])
+        if (values(c, s) - group.bound_lo[c] > values(worst, s) - group.bound_lo[worst]) worst = c;
+      cotangent.col(s) = worst < 0 ? Eigen::VectorXd::Zero(outputs.rows()) : Eigen::VectorXd(group.coefficients.col(worst));
+    }
+    const MatrixXd gradient = grad::input_gradient(network, tape, cotangent);
+    const double step = 0.25 * std::pow(0.02, static_cast<double>(t) / std::max(1, settings.steps - 1));
+    x -= ((gradient.array().sign().colwise() * width.array()) * step).matrix();
+    x = x.cwiseMax(box.lower.replicate(1, starts)).cwiseMin(box.upper.replicate(1, starts));
+  }
+  return try_candidates(network, group, x);
+}
+
+}  // namespace certnn::verify

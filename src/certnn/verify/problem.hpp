@@ -1,0 +1,32 @@
+// A property regrouped for verification: disjuncts sharing one input box form a Group, whose
+// output constraints are the columns of one objective matrix, so one bound computation serves
+// them all. The property is violated on a group's box exactly when some disjunct of the group has
+// all of its constraints a·y ≤ b satisfied at some input of the box.
+#pragma once
+
+#include <Eigen/Core>
+#include <vector>
+
+#include "certnn/bounds/box.hpp"
+#include "certnn/spec/property.hpp"
+
+namespace certnn::verify {
+
+struct Group {
+  bounds::Box box;
+  Eigen::MatrixXd coefficients;      // output_size x constraints: the a of each constraint
+  Eigen::VectorXd bound_hi, bound_lo;  // per constraint: b (proofs use hi, witnesses lo)
+  std::vector<std::vector<Eigen::Index>> disjuncts;  // the constraint indices of each disjunct
+
+  Eigen::Index constraint_count() const { return coefficients.cols(); }
+};
+
+// Throws certnn::Error when an input of a disjunct is unbounded (branch-and-bound needs a box).
+std::vector<Group> group_disjuncts(const spec::Property& property);
+
+// Per disjunct, its worst constraint's excess over the witness threshold, max_k (a_k·y − b_k.lo),
+// for each column of outputs (output_size x batch): disjuncts x batch. ≤ 0 means violated in
+// float64 (a candidate counterexample, to be confirmed rigorously).
+Eigen::MatrixXd disjunct_excess(const Group& group, const Eigen::MatrixXd& outputs);
+
+}  // namespace certnn::verify

@@ -1,0 +1,71 @@
+#include "certnn/verify/verifier.hpp"
+
+#include <string>
+
+#include "certnn/bounds/back_substitution.hpp"
+#include "certnn/bounds/refusals.hpp"
+#include "certnn/core/error.hpp"
+#include "certnn/verify/branch_and_bound.hpp"
+#include "certnn/verify/falsifier.hpp"
+#include "certnn/verify/problem.hpp"
+
+namespace certnn::verify {
+
+std::string_view verdict_name(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::Sat: return "sat";
+    case Verdict::Unsat: return "unsat";
+    case Verdict::Timeout: return "timeout";
+    case Verdict::Unknown: return "unknown";
+    case Verdict::Error: return "error";
+  }
+  return "error";
+}
+
+Outcome verify(const model::Network& network, const spec::Property& property, const Settings& settings) {
+  const Clock::time_point start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(std::max(0.0, settings.timeout_seconds)));
+  if (property.input_count != network.input_size() || property.output_count != network.output_size())
+    throw Error("verify: the property has " + std::to_string(property.input_count) + " inputs and " +
+                std::to_string(property.output_count) + " outputs, the network " +
+                std::to_string(network.input_size()) + " and " + std::to_string(network.output_size()));
+  bounds::refuse_listed_kinds<bounds::BackSubstitutionRejects>("verify", network);
+  const std::vector<Group> groups = group_disjuncts(property);
+  Outcome outcome;
+  const auto finish = [&](Verdict verdict) {
+    outcome.verdict = verdict;
+    outcome.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    return outcome;
+  };
+
+  FalsifierSettings falsifier;
+  falsifier.seed = settings.seed;
+  for (const Group& group : groups) {
+    if (auto witness = falsify(network, group, falsifier, deadline)) {
+      outcome.witness = std::move(*witness);
+      return finish(Verdict::Sat);
+    }
+    outcome.statistics.falsifier_points += falsifier.random_points + 1 + falsifier.starts * falsifier.steps;
+  }
+
+  const bool split_inputs =
+      settings.splitting == Splitting::Input ||
+      (settings.splitting == Splitting::Automatic && network.input_size() <= settings.input_split_max_dimension);
+  bool undecided = false;
+  for (const Group& group : groups) {
+    SearchResult result = split_inputs ? input_splitting(network, group, settings.threads, deadline)
+                                       : relu_splitting(network, group, settings.threads, deadline);
+    outcome.statistics.subproblems += result.subproblems;
+    if (result.verdict == Verdict::Sat) {
+      outcome.witness = std::move(*result.witness);
+      return finish(Verdict::Sat);
+    }
+    if (result.verdict == Verdict::Timeout) return finish(Verdict::Timeout);
+    if (result.verdict == Verdict::Unknown) undecided = true;
+  }
+  if (undecided) outcome.message = "some sub-problems could be neither proved nor split further";
+  return finish(undecided ? Verdict::Unknown : Verdict::Unsat);
+}
+
+}  // namespace certnn::verify
