@@ -469,8 +469,9 @@ Region crown_region(const Network& network, const Box& input, Inference inferenc
       clip_to_splits(k);
       if (region.empty) break;
     }
-    // The boxes after the refined value, recomputed from it and intersected with the old ones.
-    for (std::size_t later = k; later < nodes.size(); ++later) {
+    // The boxes after the refined value up to the next activation's input, recomputed from it and
+    // intersected with the old ones (that activation's turn recomputes the rest).
+    for (std::size_t later = k; later < nodes.size() && (later == k || !is_activation(nodes[later].op)); ++later) {
       std::vector<const Box*> operands;
       for (ValueId v : nodes[later].inputs) operands.push_back(&region.values[v]);
       const Box fresh = ibp_layer(network, nodes[later], operands, inference);

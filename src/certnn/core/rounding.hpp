@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -16,8 +17,17 @@ inline constexpr double kUnitRoundoff = 0x1p-53;
 // rounded up to the smallest subnormal).
 inline constexpr double kUnderflowError = 0x1p-1074;
 
-inline double up(double x) { return std::nextafter(x, std::numeric_limits<double>::infinity()); }
-inline double down(double x) { return std::nextafter(x, -std::numeric_limits<double>::infinity()); }
+// The next double above (below) x, as std::nextafter towards ±∞ but inlined: the bound methods
+// call it in their innermost loops. Steps on the bit pattern, which orders finite doubles of one
+// sign; zeros step to the smallest subnormal, ±∞ and NaN stay.
+inline double up(double x) {
+  if (std::isnan(x) || x == std::numeric_limits<double>::infinity()) return x;
+  if (x == 0.0) return std::numeric_limits<double>::denorm_min();
+  auto bits = std::bit_cast<std::uint64_t>(x);
+  bits = x > 0 ? bits + 1 : bits - 1;
+  return std::bit_cast<double>(bits);
+}
+inline double down(double x) { return -up(-x); }
 
 // Directed operations: the round-to-nearest result, moved one step outward only when it lies on
 // the wrong side of the exact result. The rounding error is known exactly from error-free

@@ -3,8 +3,8 @@
 // input of the sub-problem satisfies it); otherwise its linear bounds point at candidate
 // counterexamples (the inputs where they are attained), which are confirmed rigorously, and it
 // is split in two.
-//   input_splitting  halves the input box along the coordinate with the largest smear
-//                    |Λ_j|·width_j of the hardest constraint's linear bound (CROWN bounds per box);
+//   input_splitting  CROWN bounds per box (then a few slope-optimisation steps), halving the box
+//                    along the coordinate whose halves come closest to a proof (look-ahead);
 //   relu_splitting   fixes the sign of the unstable ReLU with the largest BaBSR-like score
 //                    |coefficient|·(−l·u)/(u − l), keeping the parent's intermediate bounds and
 //                    optimising slopes and split multipliers per sub-problem (alpha/beta-CROWN).

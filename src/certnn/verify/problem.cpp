@@ -3,11 +3,34 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <utility>
 #include <string>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/rounding.hpp"
 
 namespace certnn::verify {
+namespace {
+
+// Σ a_k over the subset and an upper bound of Σ b_k.hi, or nothing when a coefficient sum
+// rounds (the rounded sum would be a different objective).
+std::optional<std::pair<Eigen::VectorXd, double>> exact_sum(const Group& group, const std::vector<Eigen::Index>& subset) {
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(group.coefficients.rows());
+  double bound = 0.0;
+  for (Eigen::Index c : subset) {
+    for (Eigen::Index i = 0; i < sum.size(); ++i) {
+      const double a = sum[i], b = group.coefficients(i, c), s = a + b;
+      if (!std::isfinite(s) || rounding::add_up(a, b) != rounding::add_down(a, b)) return std::nullopt;
+      sum[i] = s;
+    }
+    bound = rounding::add_up(bound, group.bound_hi[c]);
+  }
+  return std::pair{std::move(sum), bound};
+}
+
+}  // namespace
+
 
 std::vector<Group> group_disjuncts(const spec::Property& property) {
   std::vector<Group> groups;
@@ -35,6 +58,20 @@ std::vector<Group> group_disjuncts(const spec::Property& property) {
   }
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const Eigen::Index k = static_cast<Eigen::Index>(constraints[g].size());
+    std::vector<std::vector<Eigen::Index>> subsets;
+    std::vector<Eigen::Index> owners;
+    for (std::size_t d = 0; d < groups[g].disjuncts.size(); ++d) {
+      const auto& members = groups[g].disjuncts[d];
+      for (std::size_t i = 0; i < members.size(); ++i)
+        for (std::size_t j = i + 1; j < members.size(); ++j) {
+          subsets.push_back({members[i], members[j]});
+          owners.push_back(static_cast<Eigen::Index>(d));
+        }
+      if (members.size() > 2) {
+        subsets.push_back(members);
+        owners.push_back(static_cast<Eigen::Index>(d));
+      }
+    }
     Group& group = groups[g];
     group.coefficients.resize(property.output_count, k);
     group.bound_hi.resize(k);
@@ -44,8 +81,24 @@ std::vector<Group> group_disjuncts(const spec::Property& property) {
       group.bound_hi[c] = constraints[g][c]->bound.hi;
       group.bound_lo[c] = constraints[g][c]->bound.lo;
     }
+    std::vector<Eigen::VectorXd> sums;
+    for (std::size_t s = 0; s < subsets.size(); ++s)
+      if (auto sum = exact_sum(group, subsets[s])) {
+        sums.push_back(std::move(sum->first));
+        group.sum_bound_hi.conservativeResize(group.sum_bound_hi.size() + 1);
+        group.sum_bound_hi[group.sum_bound_hi.size() - 1] = sum->second;
+        group.sum_disjunct.push_back(owners[s]);
+      }
+    group.sums.resize(property.output_count, static_cast<Eigen::Index>(sums.size()));
+    for (std::size_t s = 0; s < sums.size(); ++s) group.sums.col(static_cast<Eigen::Index>(s)) = sums[s];
   }
   return groups;
+}
+
+Eigen::MatrixXd proof_objectives(const Group& group) {
+  Eigen::MatrixXd objectives(group.coefficients.rows(), group.coefficients.cols() + group.sums.cols());
+  objectives << group.coefficients, group.sums;
+  return objectives;
 }
 
 Eigen::MatrixXd disjunct_excess(const Group& group, const Eigen::MatrixXd& outputs) {

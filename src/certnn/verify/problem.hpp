@@ -17,9 +17,18 @@ struct Group {
   Eigen::MatrixXd coefficients;      // output_size x constraints: the a of each constraint
   Eigen::VectorXd bound_hi, bound_lo;  // per constraint: b (proofs use hi, witnesses lo)
   std::vector<std::vector<Eigen::Index>> disjuncts;  // the constraint indices of each disjunct
+  // Sums of constraints of one disjunct (every pair, and all of them): an input satisfying the
+  // disjunct satisfies Σ a_k·y ≤ Σ b_k, so a lower bound of the sum above Σ b_k.hi proves the
+  // disjunct infeasible even where no single constraint is. Only sums exact in float64 are kept.
+  Eigen::MatrixXd sums;
+  Eigen::VectorXd sum_bound_hi;
+  std::vector<Eigen::Index> sum_disjunct;
 
   Eigen::Index constraint_count() const { return coefficients.cols(); }
 };
+
+// The objectives of a proof: the constraints' coefficients, then the sums.
+Eigen::MatrixXd proof_objectives(const Group& group);
 
 // Throws certnn::Error when an input of a disjunct is unbounded (branch-and-bound needs a box).
 std::vector<Group> group_disjuncts(const spec::Property& property);
