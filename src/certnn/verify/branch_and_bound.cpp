@@ -216,18 +216,20 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     const Index c = hardest_constraint(group, lower, task.open);
     Index dimension = -1;
     double best_score = -std::numeric_limits<double>::infinity();
+    bool upper_half_first = false;
     for (Index j = 0; j < task.box.size(); ++j) {
       const double mid = 0.5 * (task.box.lower[j] + task.box.upper[j]);
       if (!(mid > task.box.lower[j] && mid < task.box.upper[j])) continue;
-      double score = 0.0;
+      double gap[2] = {0.0, 0.0};
       for (int side = 0; side < 2 && c >= 0; ++side) {
         bounds::Box half = task.box;
         (side ? half.lower[j] : half.upper[j]) = mid;
-        score += std::min(0.0, disjunct_margin(group, crown_bound(half).second.lower, c));
+        gap[side] = std::min(0.0, disjunct_margin(group, crown_bound(half).second.lower, c));
       }
-      if (score > best_score) {
-        best_score = score;
+      if (gap[0] + gap[1] > best_score) {
+        best_score = gap[0] + gap[1];
         dimension = j;
+        upper_half_first = gap[1] < gap[0];  // the half further from a proof may hold a counterexample
       }
     }
     if (dimension < 0) {
@@ -238,8 +240,9 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     BoxTask upper = task;
     task.box.upper[dimension] = mid;
     upper.box.lower[dimension] = mid;
+    if (upper_half_first) std::swap(upper, task);
     q.push(std::move(upper));
-    q.push(std::move(task));
+    q.push(std::move(task));  // popped first
   });
   return state.result();
 }

@@ -17,9 +17,9 @@ namespace certnn::verify {
 using Clock = std::chrono::steady_clock;
 
 struct FalsifierSettings {
-  int random_points = 512;
-  int starts = 16;     // gradient descents from the best random points (plus the box centre)
-  int steps = 40;
+  int random_points = 2048;
+  int starts = 32;     // gradient descents from the best random points (plus the box centre)
+  int steps = 60;
   std::uint64_t seed = 0;
 };
 
