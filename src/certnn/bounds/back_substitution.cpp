@@ -76,6 +76,14 @@ struct Accumulator {
     const VectorXd e = g.cwiseAbs().transpose() * weight_up;
     for (Index o = 0; o < e.size(); ++o) error[o] = r::add_up(error[o], r::nonnegative_sum_up(g.rows(), e[o]));
   }
+  // offset += the column sums of float products g·c (each the rounded product of two floats):
+  // Higham's dot-product bound covers both the products' and the sum's rounding.
+  void add_products(const MatrixXd& products) {
+    const VectorXd s = products.colwise().sum();
+    const VectorXd a = products.cwiseAbs().colwise().sum();
+    for (Index o = 0; o < s.size(); ++o)
+      offset[o] = r::add_down(offset[o], r::sub_down(s[o], r::dot_error(products.rows(), a[o])));
+  }
   // offset += Gᵀ b for an exactly known float vector b.
   void add_constant(const MatrixXd& g, const VectorXd& b) {
     if ((b.array() == 0.0).all()) return;
@@ -271,7 +279,24 @@ class BackwardPass {
     const MatrixXd* beta = parameters_ && k < parameters_->beta.size() ? &parameters_->beta[k] : nullptr;
     const SplitSigns* split = k < region_.splits.size() && region_.splits[k].size() > 0 ? &region_.splits[k] : nullptr;
     MatrixXd out(g.rows(), g.cols());
-    for (Index i = 0; i < g.rows(); ++i) {
+    if (!slopes || slopes->size() == 0) {
+      // One pair of lines per neuron: chosen by the coefficient's sign, column-wise.
+      const Index n = g.rows();
+      VectorXd lower_slope(n), lower_offset(n), upper_slope(n), upper_offset(n);
+      for (Index i = 0; i < n; ++i) {
+        const relax::Lines lines = activation_lines(node.op, z.lower[i], z.upper[i]);
+        lower_slope[i] = lines.lower.slope;
+        lower_offset[i] = lines.lower.offset;
+        upper_slope[i] = lines.upper.slope;
+        upper_offset[i] = lines.upper.offset;
+      }
+      const auto nonnegative = g.array() >= 0.0;
+      out = nonnegative.select(g.array().colwise() * lower_slope.array(), g.array().colwise() * upper_slope.array());
+      const MatrixXd offsets = (g.array() == 0.0).select(0.0, nonnegative.select(g.array().colwise() * lower_offset.array(),
+                                                                                 g.array().colwise() * upper_offset.array()));
+      acc_.add_products(offsets);
+    }
+    for (Index i = 0; i < g.rows() && slopes && slopes->size() > 0; ++i) {
       const double l = z.lower[i], u = z.upper[i];
       const relax::Lines lines = activation_lines(node.op, l, u);
       for (Index o = 0; o < g.cols(); ++o) {

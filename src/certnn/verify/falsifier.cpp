@@ -40,6 +40,34 @@ std::optional<Witness> try_candidates(const model::Network& network, const Group
   return confirm_violating(network, group, points, disjunct_excess(group, outputs));
 }
 
+std::optional<Witness> descend(const model::Network& network, const Group& group, const bounds::Box& box,
+                               MatrixXd x, int steps, Clock::time_point deadline) {
+  const Index starts = x.cols();
+  const Eigen::VectorXd width = box.upper - box.lower;
+  for (int t = 0; t < steps && Clock::now() < deadline; ++t) {
+    const grad::Tape tape = grad::record(network, x);
+    const MatrixXd& outputs = tape.value(network.output());
+    const MatrixXd values = group.coefficients.transpose() * outputs;
+    const MatrixXd excess = disjunct_excess(group, outputs);
+    if (auto witness = confirm_violating(network, group, x, excess)) return witness;
+    // Descend on the worst constraint of the most nearly violated disjunct of each point.
+    MatrixXd cotangent = MatrixXd::Zero(outputs.rows(), starts);
+    for (Index s = 0; s < starts; ++s) {
+      Index d = 0;
+      excess.col(s).minCoeff(&d);
+      Index worst = -1;
+      for (Index c : group.disjuncts[d])
+        if (worst < 0 || values(c, s) - group.bound_lo[c] > values(worst, s) - group.bound_lo[worst]) worst = c;
+      if (worst >= 0) cotangent.col(s) = group.coefficients.col(worst);
+    }
+    const MatrixXd gradient = grad::input_gradient(network, tape, cotangent);
+    const double step = 0.25 * std::pow(0.02, static_cast<double>(t) / std::max(1, steps - 1));
+    x -= ((gradient.array().sign().colwise() * width.array()) * step).matrix();
+    x = x.cwiseMax(box.lower.replicate(1, starts)).cwiseMin(box.upper.replicate(1, starts));
+  }
+  return try_candidates(network, group, x);
+}
+
 std::optional<Witness> falsify(const model::Network& network, const Group& group, const FalsifierSettings& settings,
                                Clock::time_point deadline) {
   const bounds::Box& box = group.box;
@@ -51,36 +79,15 @@ std::optional<Witness> falsify(const model::Network& network, const Group& group
   for (Index s = 1; s < points.cols(); ++s)
     for (Index j = 0; j < n; ++j) points(j, s) = box.lower[j] + unit(rng) * (box.upper[j] - box.lower[j]);
   points = points.cwiseMax(box.lower.replicate(1, points.cols())).cwiseMin(box.upper.replicate(1, points.cols()));
-  MatrixXd excess = disjunct_excess(group, model::forward<double>(network, points));
+  const MatrixXd excess = disjunct_excess(group, model::forward<double>(network, points));
   if (auto witness = confirm_violating(network, group, points, excess)) return witness;
-
+  // As many descents as the budget allows for this network's size.
+  const double cost = static_cast<double>(std::max<std::int64_t>(1, model::parameter_count(network))) * settings.steps;
+  const Index starts = std::clamp<Index>(static_cast<Index>(settings.work / cost), 1, points.cols());
   const std::vector<Index> order = by_excess(excess);
-  const Index starts = std::min<Index>(settings.starts, points.cols());
   MatrixXd x(n, starts);
   for (Index s = 0; s < starts; ++s) x.col(s) = points.col(order[s]);
-  const Eigen::VectorXd width = box.upper - box.lower;
-  for (int t = 0; t < settings.steps && Clock::now() < deadline; ++t) {
-    const grad::Tape tape = grad::record(network, x);
-    const MatrixXd& outputs = tape.value(network.output());
-    const MatrixXd values = group.coefficients.transpose() * outputs;
-    excess = disjunct_excess(group, outputs);
-    if (auto witness = confirm_violating(network, group, x, excess)) return witness;
-    // Descend on the worst constraint of the most nearly violated disjunct of each point.
-    MatrixXd cotangent(outputs.rows(), starts);
-    for (Index s = 0; s < starts; ++s) {
-      Index d = 0;
-      excess.col(s).minCoeff(&d);
-      Index worst = group.disjuncts[d].empty() ? -1 : group.disjuncts[d].front();
-      for (Index c : group.disjuncts[d])
-        if (values(c, s) - group.bound_lo[c] > values(worst, s) - group.bound_lo[worst]) worst = c;
-      cotangent.col(s) = worst < 0 ? Eigen::VectorXd::Zero(outputs.rows()) : Eigen::VectorXd(group.coefficients.col(worst));
-    }
-    const MatrixXd gradient = grad::input_gradient(network, tape, cotangent);
-    const double step = 0.25 * std::pow(0.02, static_cast<double>(t) / std::max(1, settings.steps - 1));
-    x -= ((gradient.array().sign().colwise() * width.array()) * step).matrix();
-    x = x.cwiseMax(box.lower.replicate(1, starts)).cwiseMin(box.upper.replicate(1, starts));
-  }
-  return try_candidates(network, group, x);
+  return descend(network, group, box, std::move(x), settings.steps, deadline);
 }
 
 }  // namespace certnn::verify

@@ -17,14 +17,21 @@ namespace certnn::verify {
 using Clock = std::chrono::steady_clock;
 
 struct FalsifierSettings {
-  int random_points = 2048;
-  int starts = 32;     // gradient descents from the best random points (plus the box centre)
-  int steps = 60;
+  int random_points = 4096;
+  int steps = 100;
+  // Descents from the best random points: as many as fit starts × steps × parameters ≤ work
+  // (about 150 on ACAS Xu, a few on a 784-256x6 MNIST network; at least one).
+  double work = 2e8;
   std::uint64_t seed = 0;
 };
 
 std::optional<Witness> falsify(const model::Network& network, const Group& group, const FalsifierSettings& settings,
                                Clock::time_point deadline);
+
+// Projected descent from the columns of x within `box` (a sub-box of the group's) for `steps`
+// steps, confirming candidates on the way.
+std::optional<Witness> descend(const model::Network& network, const Group& group, const bounds::Box& box,
+                               Eigen::MatrixXd x, int steps, Clock::time_point deadline);
 
 // Confirms the best of the given candidate points (columns), in order of their float64 excess.
 std::optional<Witness> try_candidates(const model::Network& network, const Group& group,
