@@ -381,7 +381,8 @@ LinearBound back_substitute(const Network& network, const Region& region, ValueI
 }
 
 RelaxationParameters bound_gradient(const Network& network, const Region& region, ValueId value,
-                                    const LinearBound& bound, const RelaxationParameters& parameters) {
+                                    const LinearBound& bound, const RelaxationParameters& parameters,
+                                    MatrixXd* relaxed_value) {
   const auto& nodes = network.nodes();
   const Index m = bound.input_coefficients.cols();
   RelaxationParameters gradient;
@@ -428,6 +429,7 @@ RelaxationParameters bound_gradient(const Network& network, const Region& region
       }
     }
   }
+  if (relaxed_value) *relaxed_value = std::move(values[value]);
   return gradient;
 }
 

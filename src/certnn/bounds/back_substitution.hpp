@@ -70,9 +70,12 @@ LinearBound back_substitute(const model::Network& network, const Region& region,
 // The gradient of each objective's bound with respect to the lower slopes and the betas (same
 // layout as the parameters), given the bound computed with them: the derivative of a bound
 // min_x Λ(α, β)·x + c(α, β) is the objective's coefficient of the parameter's term evaluated at
-// the minimising input, found by one forward pass of the relaxed (linear) network.
+// the minimising input, found by one forward pass of the relaxed (linear) network. When asked,
+// `relaxed_value` receives that pass's value of `value` (size x objectives): the objective of a
+// column is C·(relaxed value), so its derivative in C is the relaxed value itself.
 RelaxationParameters bound_gradient(const model::Network& network, const Region& region, model::ValueId value,
-                                    const LinearBound& bound, const RelaxationParameters& parameters);
+                                    const LinearBound& bound, const RelaxationParameters& parameters,
+                                    Eigen::MatrixXd* relaxed_value = nullptr);
 
 // Region over an input box: IBP enclosures of every value, then the pre-activation boxes of the
 // activation layers tightened in order by back-substitution (only the neurons whose IBP box

@@ -8,6 +8,7 @@
 
 #include "certnn/bounds/back_substitution.hpp"
 #include "certnn/bounds/slope_optimisation.hpp"
+#include "certnn/verify/constraint_combination.hpp"
 #include "certnn/verify/work_queue.hpp"
 
 namespace certnn::verify {
@@ -22,6 +23,8 @@ constexpr int kInputSplitSlopeSteps = 5;
 // Coordinates tried by the look-ahead (the largest by smear): 3 of ACAS Xu's 5 keep nearly all of
 // the gain in tree size of trying every coordinate at 60% of the cost.
 constexpr std::size_t kLookaheadCoordinates = 3;
+// Supergradient steps on the weights of a conjunction's constraints (verify/constraint_combination.hpp).
+constexpr int kCombinationSteps = 10;
 // Descent steps from each open sub-problem's candidate counterexamples.
 constexpr int kCandidateSteps = 10;
 
@@ -127,15 +130,26 @@ double disjunct_margin(const Group& group, const VectorXd& lower, Index c) {
   return best;
 }
 
-// The coordinates worth a look-ahead: the kLookahead largest by smear |Λ_jc|·width_j of
-// constraint c's linear bound (every coordinate when c < 0).
-std::vector<Index> lookahead_candidates(const bounds::Box& box, const MatrixXd& input_coefficients, Index c) {
-  std::vector<Index> order(static_cast<std::size_t>(box.size()));
-  std::iota(order.begin(), order.end(), Index{0});
-  if (c < 0) return order;
-  const VectorXd smear = input_coefficients.col(c).cwiseAbs().cwiseProduct(box.upper - box.lower);
+// The coordinates worth a look-ahead: the kLookaheadCoordinates largest by smear |Λ_jc|·width_j
+// of constraint c's linear bound, and always the widest relative to the group's box (a coordinate
+// the bound does not see yet may still hold the slack). Coordinates already narrower than 1e-9 of
+// their initial width are not split: halving them changes no bound.
+std::vector<Index> lookahead_candidates(const bounds::Box& box, const bounds::Box& initial,
+                                        const MatrixXd& input_coefficients, Index c) {
+  const VectorXd width = box.upper - box.lower;
+  const VectorXd relative = width.cwiseQuotient((initial.upper - initial.lower).cwiseMax(1e-300));
+  const VectorXd smear = c < 0 ? relative : VectorXd(input_coefficients.col(c).cwiseAbs().cwiseProduct(width));
+  std::vector<Index> order;
+  for (Index j = 0; j < box.size(); ++j)
+    if (relative[j] > 1e-9) order.push_back(j);
   std::stable_sort(order.begin(), order.end(), [&](Index a, Index b) { return smear[a] > smear[b]; });
-  order.resize(std::min<std::size_t>(order.size(), kLookaheadCoordinates));
+  if (order.size() > kLookaheadCoordinates) {
+    Index widest = order.front();
+    for (Index j : order)
+      if (relative[j] > relative[widest]) widest = j;
+    order.resize(kLookaheadCoordinates);
+    if (std::find(order.begin(), order.end(), widest) == order.end()) order.push_back(widest);
+  }
   return order;
 }
 
@@ -247,6 +261,12 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
                                                   bounds::initial_parameters(network, region, objectives.cols()))
                                .lower;
     if (!close_proved(group, lower, task.open)) return;
+    bool any_open = false;
+    for (std::size_t d = 0; d < group.disjuncts.size(); ++d) {
+      if (task.open[d] && combination_proves(network, region, group, group.disjuncts[d], kCombinationSteps)) task.open[d] = 0;
+      any_open = any_open || task.open[d];
+    }
+    if (!any_open) return;
     if (auto witness = descend(network, group, task.box, candidate_points(group, task.box, bound.input_coefficients, task.open),
                                kCandidateSteps, deadline)) {
       state.found(std::move(*witness), q);
@@ -259,7 +279,7 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     Index dimension = -1;
     double best_score = -std::numeric_limits<double>::infinity();
     bool upper_half_first = false;
-    for (Index j : lookahead_candidates(task.box, bound.input_coefficients, c)) {
+    for (Index j : lookahead_candidates(task.box, group.box, bound.input_coefficients, c)) {
       const double mid = 0.5 * (task.box.lower[j] + task.box.upper[j]);
       if (!(mid > task.box.lower[j] && mid < task.box.upper[j])) continue;
       double gap[2] = {0.0, 0.0};
@@ -272,6 +292,21 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
         best_score = gap[0] + gap[1];
         dimension = j;
         upper_half_first = gap[1] < gap[0];  // the half further from a proof may hold a counterexample
+      }
+    }
+    // Where no half gets closer to a proof than the box itself (CROWN is not monotone in the box),
+    // the coordinate widest relative to the group's box is halved instead, so every coordinate
+    // keeps shrinking and the search cannot stall on coordinates already split to nothing.
+    const double parent_gap = c >= 0 ? std::min(0.0, disjunct_margin(group, lower, c)) : 0.0;
+    if (dimension >= 0 && best_score <= 2 * parent_gap + 1e-6 * std::abs(parent_gap)) {
+      double widest = 0.0;
+      for (Index j = 0; j < task.box.size(); ++j) {
+        const double relative = (task.box.upper[j] - task.box.lower[j]) / (group.box.upper[j] - group.box.lower[j]);
+        const double mid = 0.5 * (task.box.lower[j] + task.box.upper[j]);
+        if (relative > widest && mid > task.box.lower[j] && mid < task.box.upper[j]) {
+          widest = relative;
+          dimension = j;
+        }
       }
     }
     if (dimension < 0) {
