@@ -116,18 +116,24 @@ Index hardest_constraint(const Group& group, const VectorXd& lower, const OpenDi
   return chosen;
 }
 
-// How far the disjunct of constraint c is from being proved: its best margin over its
-// constraints and sums (positive: proved).
-double disjunct_margin(const Group& group, const VectorXd& lower, Index c) {
-  std::size_t owner = 0;
-  while (std::find(group.disjuncts[owner].begin(), group.disjuncts[owner].end(), c) == group.disjuncts[owner].end()) ++owner;
+// How far the disjunct is from being proved: its best margin over its constraints and sums
+// (positive: proved).
+double disjunct_margin(const Group& group, const VectorXd& lower, std::size_t d) {
   double best = -std::numeric_limits<double>::infinity();
-  for (Index k : group.disjuncts[owner]) best = std::max(best, lower[k] - group.bound_hi[k]);
+  for (Index k : group.disjuncts[d]) best = std::max(best, lower[k] - group.bound_hi[k]);
   const Index constraints = group.constraint_count();
   for (Index s = 0; s < group.sums.cols(); ++s)
-    if (static_cast<std::size_t>(group.sum_disjunct[s]) == owner)
+    if (static_cast<std::size_t>(group.sum_disjunct[s]) == d)
       best = std::max(best, lower[constraints + s] - group.sum_bound_hi[s]);
   return best;
+}
+
+// The total remaining gap of the open disjuncts (≤ 0; 0 when all are proved).
+double open_gap(const Group& group, const VectorXd& lower, const OpenDisjuncts& open) {
+  double gap = 0.0;
+  for (std::size_t d = 0; d < group.disjuncts.size(); ++d)
+    if (open[d]) gap += std::min(0.0, disjunct_margin(group, lower, d));
+  return gap;
 }
 
 // The coordinates worth a look-ahead: the kLookaheadCoordinates largest by smear |Λ_jc|·width_j
@@ -272,9 +278,9 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
       state.found(std::move(*witness), q);
       return;
     }
-    // Look-ahead branching: the coordinate whose halves get closest to a proof (the sum of the
-    // halves' remaining gaps of the hardest disjunct), which on ACAS Xu needs an order of
-    // magnitude fewer boxes than splitting by smear.
+    // Look-ahead branching: the coordinate whose halves get closest to a proof (the sum over both
+    // halves of the open disjuncts' remaining gaps), which on ACAS Xu needs an order of magnitude
+    // fewer boxes than splitting by smear.
     const Index c = hardest_constraint(group, lower, task.open);
     Index dimension = -1;
     double best_score = -std::numeric_limits<double>::infinity();
@@ -283,10 +289,10 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
       const double mid = 0.5 * (task.box.lower[j] + task.box.upper[j]);
       if (!(mid > task.box.lower[j] && mid < task.box.upper[j])) continue;
       double gap[2] = {0.0, 0.0};
-      for (int side = 0; side < 2 && c >= 0; ++side) {
+      for (int side = 0; side < 2; ++side) {
         bounds::Box half = task.box;
         (side ? half.lower[j] : half.upper[j]) = mid;
-        gap[side] = std::min(0.0, disjunct_margin(group, crown_bound(half).second.lower, c));
+        gap[side] = open_gap(group, crown_bound(half).second.lower, task.open);
       }
       if (gap[0] + gap[1] > best_score) {
         best_score = gap[0] + gap[1];
@@ -297,7 +303,7 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     // Where no half gets closer to a proof than the box itself (CROWN is not monotone in the box),
     // the coordinate widest relative to the group's box is halved instead, so every coordinate
     // keeps shrinking and the search cannot stall on coordinates already split to nothing.
-    const double parent_gap = c >= 0 ? std::min(0.0, disjunct_margin(group, lower, c)) : 0.0;
+    const double parent_gap = open_gap(group, lower, task.open);
     if (dimension >= 0 && best_score <= 2 * parent_gap + 1e-6 * std::abs(parent_gap)) {
       double widest = 0.0;
       for (Index j = 0; j < task.box.size(); ++j) {
