@@ -51,10 +51,9 @@ TEST(Crown, EnclosesEveryAcceptedKindAndRefusesSoftmaxByName) {
   for (int trial = 0; trial < 6; ++trial) {
     const Network mlp = relu_mlp(rng, 8, 24, 4, 5);
     const Box input = box_around(random_vector(rng, 8, -1, 1), VectorXd::Constant(8, 0.1));
-    for (const Method* method : {static_cast<const Method*>(new CrownMethod), static_cast<const Method*>(new AlphaCrownMethod)}) {
-      const Box bound = method->propagate(mlp, input, Options{}).output;
-      EXPECT_EQ(count_outside(mlp, input, bound, rng, 300), 0) << method->name();
-      delete method;
+    for (const std::string name : {"crown", "alpha-crown"}) {
+      const Box bound = make_method(name)->propagate(mlp, input, Options{}).output;
+      EXPECT_EQ(count_outside(mlp, input, bound, rng, 300), 0) << name;
     }
   }
 }
@@ -112,7 +111,8 @@ TEST(BackSubstitution, SplitRegionsHoldOnTheirSubProblem) {
     split_region(split, network, node, neuron, sign);
     RelaxationParameters parameters = initial_parameters(network, split, objectives.cols());
     parameters.beta[static_cast<std::size_t>(node)] = MatrixXd::Constant(region.values[network.nodes()[node].inputs[0]].size(), 4, 0.7);
-    for (const RelaxationParameters* p : {static_cast<const RelaxationParameters*>(nullptr), &parameters}) {
+    for (const RelaxationParameters* p : {static_cast<const RelaxationParameters*>(nullptr),
+                                          static_cast<const RelaxationParameters*>(&parameters)}) {
       const VectorXd lower = back_substitute(network, split, network.output(), objectives, p).lower;
       for (Index s = 0; s < points.cols(); ++s) {
         const double z = values[network.nodes()[node].inputs[0]](neuron, s);
