@@ -28,7 +28,9 @@ Lines piecewise_linear_lines(double leak, double l, double u);
 // The lower line of a convex kink with a chosen slope, clipped into [min_slope, max_slope].
 Line convex_kink_lower_line(const Lines& lines, double leak, double slope, double l, double u);
 
-// Sigmoid and tanh: the parallel lines of the DeepZ enclosure (activation.hpp).
+// Sigmoid and tanh: on an interval where the function is convex (x ≤ 0) or concave (x ≥ 0), the
+// chord on one side and the tangent at the midpoint on the other (CROWN); across 0, the parallel
+// lines of the DeepZ enclosure (activation.hpp).
 Lines sigmoid_lines(double l, double u);
 Lines tanh_lines(double l, double u);
 
