@@ -327,18 +327,23 @@ class BackwardPass {
   std::vector<VectorXd> magnitudes_;
 };
 
-// min over the input box of Λᵀx, per column, rounded down.
+// min over the input box of Λᵀx, per column, rounded down: Λᵀc − |Λ|ᵀr for a centre c and radius
+// r with [lower, upper] ⊆ [c − r, c + r], each product bounded a priori (two matrix-vector
+// products instead of a directed operation per entry).
 VectorXd minimum_over_box(const MatrixXd& lambda, const Box& input) {
+  const VectorXd centre = 0.5 * (input.lower + input.upper);
+  VectorXd radius(input.size());
+  for (Index j = 0; j < input.size(); ++j)
+    radius[j] = std::max(r::sub_up(input.upper[j], centre[j]), r::sub_up(centre[j], input.lower[j]));
+  const MatrixXd magnitude = lambda.cwiseAbs();
+  const VectorXd at_centre = lambda.transpose() * centre;
+  const VectorXd centre_scale = magnitude.transpose() * centre.cwiseAbs();
+  const VectorXd spread = magnitude.transpose() * radius;
+  const std::int64_t n = lambda.rows();
   VectorXd result(lambda.cols());
-  for (Index o = 0; o < lambda.cols(); ++o) {
-    double sum = 0.0;
-    for (Index j = 0; j < lambda.rows(); ++j) {
-      const double c = lambda(j, o);
-      if (c == 0.0) continue;
-      sum = r::add_down(sum, c > 0 ? r::mul_down(c, input.lower[j]) : r::mul_down(c, input.upper[j]));
-    }
-    result[o] = sum;
-  }
+  for (Index o = 0; o < result.size(); ++o)
+    result[o] = r::sub_down(r::sub_down(at_centre[o], r::dot_error(n, centre_scale[o])),
+                            r::nonnegative_sum_up(n, spread[o]));
   return result;
 }
 
