@@ -4,8 +4,6 @@
 #include <cmath>
 #include <limits>
 
-#include "certnn/bounds/ibp.hpp"
-#include "certnn/bounds/inference_error.hpp"
 #include "certnn/bounds/relax/activation_lines.hpp"
 #include "certnn/bounds/relax/elementwise_affine.hpp"
 #include "certnn/core/error.hpp"
@@ -26,11 +24,6 @@ using Eigen::VectorXd;
 constexpr double kU = r::kUnitRoundoff;
 
 VectorXd magnitude(const Box& box) { return box.lower.cwiseAbs().cwiseMax(box.upper.cwiseAbs()); }
-
-bool is_activation(const LayerOp& op) {
-  return std::holds_alternative<Relu>(op) || std::holds_alternative<LeakyRelu>(op) ||
-         std::holds_alternative<Sigmoid>(op) || std::holds_alternative<Tanh>(op);
-}
 
 // The lines of one activation neuron over [l, u].
 relax::Lines activation_lines(const LayerOp& op, double l, double u) {
@@ -111,7 +104,7 @@ class BackwardPass {
     const Node& node = network_.nodes()[k];
     if (region_.inference == Inference::Float32 && k < region_.engine_error.size())
       acc_.charge_elementwise(g, region_.engine_error[k]);
-    if (is_activation(node.op)) {
+    if (is_relaxed_activation(node.op)) {
       accumulate(coefficients, node.inputs[0], activation(k, node, g));
       return;
     }
@@ -370,7 +363,7 @@ LinearBound back_substitute(const Network& network, const Region& region, ValueI
     if (coefficients[v].size() == 0) continue;
     const std::size_t k = static_cast<std::size_t>(v - 1);
     pass.step(k, coefficients[v], coefficients);
-    if (keep_activation_coefficients && is_activation(network.nodes()[k].op))
+    if (keep_activation_coefficients && is_relaxed_activation(network.nodes()[k].op))
       bound.activation_coefficients[k] = std::move(coefficients[v]);
     coefficients[v] = MatrixXd();
   }
@@ -408,7 +401,7 @@ RelaxationParameters bound_gradient(const Network& network, const Region& region
     std::vector<const Batch<double>*> operands;
     for (ValueId in : node.inputs) operands.push_back(&values[in]);
     const bool reached = k < bound.activation_coefficients.size() && bound.activation_coefficients[k].size() > 0;
-    if (!is_activation(node.op) || !reached) {
+    if (!is_relaxed_activation(node.op) || !reached) {
       values[v] = apply_layer<double>(node, operands, network);
       continue;
     }
@@ -436,83 +429,6 @@ RelaxationParameters bound_gradient(const Network& network, const Region& region
   }
   if (relaxed_value) *relaxed_value = std::move(values[value]);
   return gradient;
-}
-
-void split_region(Region& region, const Network& network, std::int32_t node, Index neuron, int sign) {
-  const std::size_t k = static_cast<std::size_t>(node);
-  if (region.splits.size() < network.nodes().size()) region.splits.resize(network.nodes().size());
-  const ValueId in = network.nodes()[k].inputs[0];
-  if (region.splits[k].size() == 0) region.splits[k] = SplitSigns::Zero(network.size(in));
-  region.splits[k][neuron] = sign;
-  Box& z = region.values[in];
-  if (sign > 0) z.lower[neuron] = std::max(z.lower[neuron], 0.0);
-  if (sign < 0) z.upper[neuron] = std::min(z.upper[neuron], 0.0);
-  if (z.lower[neuron] > z.upper[neuron]) region.empty = true;
-}
-
-Region crown_region(const Network& network, const Box& input, Inference inference, std::vector<SplitSigns> splits) {
-  const auto& nodes = network.nodes();
-  Region region;
-  region.inference = inference;
-  region.values = IbpMethod().propagate_all(network, input, inference);
-  region.input = input;
-  region.splits = std::move(splits);
-  region.splits.resize(nodes.size());
-  if (inference == Inference::Float32) {
-    region.engine_error.resize(nodes.size());
-    for (std::size_t k = 0; k < nodes.size(); ++k) {
-      std::vector<const Box*> operands;
-      for (ValueId v : nodes[k].inputs) operands.push_back(&region.values[v]);
-      region.engine_error[k] = float32_layer_error(network, nodes[k], operands, region.values[k + 1]);
-    }
-  }
-  const auto clip_to_splits = [&](std::size_t k) {
-    const SplitSigns& s = region.splits[k];
-    Box& z = region.values[nodes[k].inputs[0]];
-    for (Index i = 0; i < s.size(); ++i) {
-      if (s[i] > 0) z.lower[i] = std::max(z.lower[i], 0.0);
-      if (s[i] < 0) z.upper[i] = std::min(z.upper[i], 0.0);
-      if (z.lower[i] > z.upper[i]) region.empty = true;
-    }
-  };
-  for (std::size_t k = 0; k < nodes.size() && !region.empty; ++k) {
-    if (!is_activation(nodes[k].op)) continue;
-    const ValueId in = nodes[k].inputs[0];
-    clip_to_splits(k);
-    if (region.empty) break;
-    Box& z = region.values[in];
-    const bool smooth = std::holds_alternative<Sigmoid>(nodes[k].op) || std::holds_alternative<Tanh>(nodes[k].op);
-    std::vector<Index> refine;
-    for (Index i = 0; i < z.size(); ++i)
-      if (smooth || (z.lower[i] < 0.0 && z.upper[i] > 0.0)) refine.push_back(i);
-    if (!refine.empty() && in != kInputValue) {
-      const Index count = static_cast<Index>(refine.size());
-      MatrixXd objectives = MatrixXd::Zero(z.size(), 2 * count);
-      for (Index j = 0; j < count; ++j) {
-        objectives(refine[j], j) = 1.0;
-        objectives(refine[j], count + j) = -1.0;
-      }
-      const VectorXd lower = back_substitute(network, region, in, objectives).lower;
-      for (Index j = 0; j < count; ++j) {
-        const Index i = refine[j];
-        z.lower[i] = std::max(z.lower[i], lower[j]);
-        z.upper[i] = std::min(z.upper[i], -lower[count + j]);
-      }
-      clip_to_splits(k);
-      if (region.empty) break;
-    }
-    // The boxes after the refined value up to the next activation's input, recomputed from it and
-    // intersected with the old ones (that activation's turn recomputes the rest).
-    for (std::size_t later = k; later < nodes.size() && (later == k || !is_activation(nodes[later].op)); ++later) {
-      std::vector<const Box*> operands;
-      for (ValueId v : nodes[later].inputs) operands.push_back(&region.values[v]);
-      const Box fresh = ibp_layer(network, nodes[later], operands, inference);
-      Box& old = region.values[later + 1];
-      old.lower = old.lower.cwiseMax(fresh.lower);
-      old.upper = old.upper.cwiseMin(fresh.upper);
-    }
-  }
-  return region;
 }
 
 }  // namespace certnn::bounds
