@@ -1,0 +1,90 @@
+// What the two branch-and-bound searches share (verify/branch_and_bound.hpp): the state their
+// workers update, and the bookkeeping of which disjuncts a sub-problem has left to prove.
+#pragma once
+
+#include <Eigen/Core>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "certnn/bounds/box.hpp"
+#include "certnn/verify/branch_and_bound.hpp"
+#include "certnn/verify/problem.hpp"
+
+namespace certnn::verify {
+
+// One flag per disjunct of a group: still to be proved on the sub-problem.
+using OpenDisjuncts = std::vector<char>;
+
+// Descent steps from each open sub-problem's candidate counterexamples.
+inline constexpr int kCandidateSteps = 10;
+
+// What the workers of one search share: the outcome so far and the sub-problem count.
+class SearchState {
+ public:
+  explicit SearchState(Clock::time_point deadline) : deadline_(deadline) {}
+
+  // False (and the search stopped as timed out) once the deadline has passed.
+  template <class Queue>
+  bool admit(Queue& queue) {
+    if (Clock::now() >= deadline_) {
+      timed_out_ = true;
+      queue.stop();
+      return false;
+    }
+    ++subproblems_;
+    return true;
+  }
+  template <class Queue>
+  void found(Witness witness, Queue& queue) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!witness_) witness_ = std::move(witness);
+    }
+    queue.stop();
+  }
+  void exhausted() { exhausted_ = true; }
+
+  SearchResult result() const {
+    SearchResult r;
+    r.subproblems = subproblems_;
+    if (witness_) {
+      r.verdict = Verdict::Sat;
+      r.witness = witness_;
+    } else if (timed_out_) {
+      r.verdict = Verdict::Timeout;
+    } else {
+      r.verdict = exhausted_ ? Verdict::Unknown : Verdict::Unsat;
+    }
+    return r;
+  }
+
+ private:
+  Clock::time_point deadline_;
+  std::mutex mutex_;
+  std::optional<Witness> witness_;
+  std::atomic<std::int64_t> subproblems_{0};
+  std::atomic<bool> timed_out_{false}, exhausted_{false};
+};
+
+
+// Closes each open disjunct that has a constraint with lower bound above its b (rounded up, so
+// the constraint is unsatisfiable on the sub-problem); returns whether one stays open.
+// `lower` holds bounds of the constraints and then, when given, of the group's sums.
+bool close_proved(const Group& group, const Eigen::VectorXd& lower, OpenDisjuncts& open);
+
+// The constraint to work on: the best-bounded constraint of the open disjunct that is furthest
+// from being proved; −1 when no open disjunct has a constraint.
+Eigen::Index hardest_constraint(const Group& group, const Eigen::VectorXd& lower, const OpenDisjuncts& open);
+
+// The total remaining gap of the open disjuncts (≤ 0; 0 when all are proved): per disjunct, its
+// best margin over its constraints and sums, clipped at 0.
+double open_gap(const Group& group, const Eigen::VectorXd& lower, const OpenDisjuncts& open);
+
+// Candidate counterexamples: for each constraint of an open disjunct, the box vertex where its
+// linear lower bound is smallest, and the box centre.
+Eigen::MatrixXd candidate_points(const Group& group, const bounds::Box& box, const Eigen::MatrixXd& input_coefficients,
+                                 const OpenDisjuncts& open);
+
+}  // namespace certnn::verify
