@@ -69,9 +69,13 @@ struct Accumulator {
     const VectorXd e = g.cwiseAbs().transpose() * weight_up;
     for (Index o = 0; o < e.size(); ++o) error[o] = r::add_up(error[o], r::nonnegative_sum_up(g.rows(), e[o]));
   }
-  // offset += the column sums of float products g·c (each the rounded product of two floats):
-  // Higham's dot-product bound covers both the products' and the sum's rounding.
-  void add_products(const MatrixXd& products) {
+  // offset += Σ_i g_i·c_i per column, with c_i = low_i where g_i ≥ 0 and high_i where g_i < 0: a
+  // lower bound of g·c for any c in [low, high] (the offset of a lower or an upper line, or of an
+  // interval). The sums of float products are bounded with Higham's dot-product error, which
+  // covers both the products' and the sum's rounding.
+  void add_signed_offsets(const MatrixXd& g, const VectorXd& low, const VectorXd& high) {
+    const MatrixXd products = (g.array() == 0.0).select(0.0, (g.array() >= 0.0).select(g.array().colwise() * low.array(),
+                                                                                        g.array().colwise() * high.array()));
     const VectorXd s = products.colwise().sum();
     const VectorXd a = products.cwiseAbs().colwise().sum();
     for (Index o = 0; o < s.size(); ++o)
@@ -253,13 +257,12 @@ class BackwardPass {
       weight[i] = r::mul_up(exact ? 0.0 : r::add_up(rad, r::mul_up(2 * kU, std::abs(mid[i]))), m[i]);
     }
     acc_.charge_elementwise(g, weight);
-    for (Index o = 0; o < g.cols(); ++o)
-      for (Index i = 0; i < n; ++i) {
-        const double gi = g(i, o);
-        if (gi == 0.0) continue;
-        const Interval b = e.offset[i];
-        acc_.offset[o] = r::add_down(acc_.offset[o], gi > 0 ? r::mul_down(gi, b.lo) : r::mul_down(gi, b.hi));
-      }
+    VectorXd offset_lo(n), offset_hi(n);
+    for (Index i = 0; i < n; ++i) {
+      offset_lo[i] = e.offset[i].lo;
+      offset_hi[i] = e.offset[i].hi;
+    }
+    acc_.add_signed_offsets(g, offset_lo, offset_hi);
     accumulate(coefficients, in, (g.array().colwise() * mid.array()).matrix());
   }
 
@@ -283,11 +286,8 @@ class BackwardPass {
         upper_slope[i] = lines.upper.slope;
         upper_offset[i] = lines.upper.offset;
       }
-      const auto nonnegative = g.array() >= 0.0;
-      out = nonnegative.select(g.array().colwise() * lower_slope.array(), g.array().colwise() * upper_slope.array());
-      const MatrixXd offsets = (g.array() == 0.0).select(0.0, nonnegative.select(g.array().colwise() * lower_offset.array(),
-                                                                                 g.array().colwise() * upper_offset.array()));
-      acc_.add_products(offsets);
+      out = (g.array() >= 0.0).select(g.array().colwise() * lower_slope.array(), g.array().colwise() * upper_slope.array());
+      acc_.add_signed_offsets(g, lower_offset, upper_offset);
     }
     for (Index i = 0; i < g.rows() && slopes && slopes->size() > 0; ++i) {
       const double l = z.lower[i], u = z.upper[i];
