@@ -23,8 +23,6 @@ using Eigen::VectorXd;
 
 constexpr double kU = r::kUnitRoundoff;
 
-VectorXd magnitude(const Box& box) { return box.lower.cwiseAbs().cwiseMax(box.upper.cwiseAbs()); }
-
 // The lines of one activation neuron over [l, u].
 relax::Lines activation_lines(const LayerOp& op, double l, double u) {
   if (const auto* leaky = std::get_if<LeakyRelu>(&op)) return relax::piecewise_linear_lines(leaky->alpha, l, u);
@@ -324,14 +322,11 @@ class BackwardPass {
 // r with [lower, upper] ⊆ [c − r, c + r], each product bounded a priori (two matrix-vector
 // products instead of a directed operation per entry).
 VectorXd minimum_over_box(const MatrixXd& lambda, const Box& input) {
-  const VectorXd centre = 0.5 * (input.lower + input.upper);
-  VectorXd radius(input.size());
-  for (Index j = 0; j < input.size(); ++j)
-    radius[j] = std::max(r::sub_up(input.upper[j], centre[j]), r::sub_up(centre[j], input.lower[j]));
-  const MatrixXd magnitude = lambda.cwiseAbs();
-  const VectorXd at_centre = lambda.transpose() * centre;
-  const VectorXd centre_scale = magnitude.transpose() * centre.cwiseAbs();
-  const VectorXd spread = magnitude.transpose() * radius;
+  const CentreRadius cr = centre_radius(input);
+  const MatrixXd absolute = lambda.cwiseAbs();
+  const VectorXd at_centre = lambda.transpose() * cr.mid;
+  const VectorXd centre_scale = absolute.transpose() * cr.mid.cwiseAbs();
+  const VectorXd spread = absolute.transpose() * cr.rad;
   const std::int64_t n = lambda.rows();
   VectorXd result(lambda.cols());
   for (Index o = 0; o < result.size(); ++o)

@@ -12,6 +12,15 @@
 
 namespace certnn::bounds {
 
+CentreRadius centre_radius(const Box& box) {
+  CentreRadius cr{(box.lower + box.upper) * 0.5, Eigen::VectorXd(box.size())};
+  for (Eigen::Index i = 0; i < box.size(); ++i)
+    cr.rad[i] = std::max(rounding::sub_up(box.upper[i], cr.mid[i]), rounding::sub_up(cr.mid[i], box.lower[i]));
+  return cr;
+}
+
+Eigen::VectorXd magnitude(const Box& box) { return box.lower.cwiseAbs().cwiseMax(box.upper.cwiseAbs()); }
+
 Box linf_ball(const Eigen::VectorXd& center, double eps, std::optional<Domain> domain) {
   if (!(eps >= 0.0) || !std::isfinite(eps)) throw Error("eps must be a finite number >= 0");
   if (domain && !(domain->lower <= domain->upper)) throw Error("the domain's lower end exceeds its upper end");

@@ -18,6 +18,15 @@ struct Box {
   }
 };
 
+// Centre and radius with [lower, upper] ⊆ [mid − rad, mid + rad] exactly (rad rounded up).
+struct CentreRadius {
+  Eigen::VectorXd mid, rad;
+};
+CentreRadius centre_radius(const Box& box);
+
+// max(|lower|, |upper|) per element: the largest magnitude a value of the box can have.
+Eigen::VectorXd magnitude(const Box& box);
+
 // The value range inputs may take, such as [0, 1] for pixels.
 struct Domain {
   double lower = 0.0, upper = 1.0;

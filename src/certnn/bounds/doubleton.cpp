@@ -65,8 +65,6 @@ SparseMap diagonal_map(const VectorXd& diagonal) {
 }
 
 // max(|lower|, |upper|): the largest |v| over each element's range.
-VectorXd magnitude(const Box& box) { return box.lower.cwiseAbs().cwiseMax(box.upper.cwiseAbs()); }
-
 // a·b rounded up for a, b ≥ 0, with 0·∞ = 0 (a zero factor is exact).
 double product_up(double a, double b) { return a == 0.0 || b == 0.0 ? 0.0 : r::mul_up(a, b); }
 

@@ -21,17 +21,6 @@ using Eigen::VectorXd;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Centre and radius of a box with [lower, upper] ⊆ [mid − rad, mid + rad] exactly.
-struct CentreRadius {
-  VectorXd mid, rad;
-};
-CentreRadius centre_radius(const Box& box) {
-  CentreRadius cr{(box.lower + box.upper) * 0.5, VectorXd(box.size())};
-  for (Index i = 0; i < box.size(); ++i)
-    cr.rad[i] = std::max(r::sub_up(box.upper[i], cr.mid[i]), r::sub_up(cr.mid[i], box.lower[i]));
-  return cr;
-}
-
 // [centre − radius, centre + radius] where centre = fl(W·mid + b) and the radius covers
 // |W|·rad plus the rounding errors of both products (core/rounding.hpp):
 //   exact W·mid + b lies within dot_error(n + 1, fl(|W||mid| + |b|)) of the computed centre,
