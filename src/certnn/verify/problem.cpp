@@ -11,26 +11,6 @@
 #include "certnn/core/rounding.hpp"
 
 namespace certnn::verify {
-namespace {
-
-// Σ a_k over the subset and an upper bound of Σ b_k.hi, or nothing when a coefficient sum
-// rounds (the rounded sum would be a different objective).
-std::optional<std::pair<Eigen::VectorXd, double>> exact_sum(const Group& group, const std::vector<Eigen::Index>& subset) {
-  Eigen::VectorXd sum = Eigen::VectorXd::Zero(group.coefficients.rows());
-  double bound = 0.0;
-  for (Eigen::Index c : subset) {
-    for (Eigen::Index i = 0; i < sum.size(); ++i) {
-      const double a = sum[i], b = group.coefficients(i, c), s = a + b;
-      if (!std::isfinite(s) || rounding::add_up(a, b) != rounding::add_down(a, b)) return std::nullopt;
-      sum[i] = s;
-    }
-    bound = rounding::add_up(bound, group.bound_hi[c]);
-  }
-  return std::pair{std::move(sum), bound};
-}
-
-}  // namespace
-
 
 std::vector<Group> group_disjuncts(const spec::Property& property) {
   std::vector<Group> groups;
@@ -83,16 +63,40 @@ std::vector<Group> group_disjuncts(const spec::Property& property) {
     }
     std::vector<Eigen::VectorXd> sums;
     for (std::size_t s = 0; s < subsets.size(); ++s)
-      if (auto sum = exact_sum(group, subsets[s])) {
-        sums.push_back(std::move(sum->first));
+      if (auto sum = exact_combination(group, subsets[s],
+                                       Eigen::VectorXd::Ones(static_cast<Eigen::Index>(subsets[s].size())))) {
+        sums.push_back(std::move(sum->coefficients));
         group.sum_bound_hi.conservativeResize(group.sum_bound_hi.size() + 1);
-        group.sum_bound_hi[group.sum_bound_hi.size() - 1] = sum->second;
+        group.sum_bound_hi[group.sum_bound_hi.size() - 1] = sum->bound_hi;
         group.sum_disjunct.push_back(owners[s]);
       }
     group.sums.resize(property.output_count, static_cast<Eigen::Index>(sums.size()));
     for (std::size_t s = 0; s < sums.size(); ++s) group.sums.col(static_cast<Eigen::Index>(s)) = sums[s];
   }
   return groups;
+}
+
+std::optional<Combination> exact_combination(const Group& group, const std::vector<Eigen::Index>& constraints,
+                                             const Eigen::VectorXd& weights) {
+  namespace r = certnn::rounding;
+  Combination c{Eigen::VectorXd::Zero(group.coefficients.rows()), 0.0};
+  bool any = false;
+  for (std::size_t k = 0; k < constraints.size(); ++k) {
+    const double w = weights[static_cast<Eigen::Index>(k)];
+    if (w <= 0.0) continue;
+    any = true;
+    const Eigen::Index col = constraints[k];
+    for (Eigen::Index i = 0; i < c.coefficients.size(); ++i) {
+      const double a = group.coefficients(i, col), term = a * w, sum = c.coefficients[i] + term;
+      if (!std::isfinite(sum) || r::mul_up(a, w) != r::mul_down(a, w) ||
+          r::add_up(c.coefficients[i], term) != r::add_down(c.coefficients[i], term))
+        return std::nullopt;
+      c.coefficients[i] = sum;
+    }
+    c.bound_hi = r::add_up(c.bound_hi, r::mul_up(w, group.bound_hi[col]));
+  }
+  if (!any) return std::nullopt;
+  return c;
 }
 
 Eigen::MatrixXd proof_objectives(const Group& group) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <optional>
 #include <vector>
 
 #include "certnn/bounds/box.hpp"
@@ -26,6 +27,17 @@ struct Group {
 
   Eigen::Index constraint_count() const { return coefficients.cols(); }
 };
+
+// Σ w_k a_k over the listed constraints (weights ≥ 0, zero weights skipped) and an upper bound of
+// Σ w_k b_k.hi: an input satisfying the constraints satisfies (Σ w_k a_k)·y ≤ Σ w_k b_k. Nothing
+// when a product or sum of coefficients rounds (the rounded objective would be another one) or
+// every weight is zero.
+struct Combination {
+  Eigen::VectorXd coefficients;
+  double bound_hi = 0.0;
+};
+std::optional<Combination> exact_combination(const Group& group, const std::vector<Eigen::Index>& constraints,
+                                             const Eigen::VectorXd& weights);
 
 // The objectives of a proof: the constraints' coefficients, then the sums.
 Eigen::MatrixXd proof_objectives(const Group& group);
