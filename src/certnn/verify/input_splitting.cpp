@@ -64,8 +64,9 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
   queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1)});
   const MatrixXd objectives = proof_objectives(group);
   const auto crown_bound = [&](const bounds::Box& box) {
-    const bounds::Region region = bounds::crown_region(network, box, bounds::Inference::Exact);
-    return std::pair{region, bounds::back_substitute(network, region, network.output(), objectives)};
+    bounds::Region region = bounds::crown_region(network, box, bounds::Inference::Exact);
+    bounds::LinearBound bound = bounds::back_substitute(network, region, network.output(), objectives);
+    return std::pair{std::move(region), std::move(bound)};
   };
   queue.run(threads, [&](BoxTask task, WorkQueue<BoxTask>& q) {
     if (!state.admit(q)) return;

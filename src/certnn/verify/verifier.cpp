@@ -46,7 +46,6 @@ Outcome verify(const model::Network& network, const spec::Property& property, co
       outcome.witness = std::move(*witness);
       return finish(Verdict::Sat);
     }
-    outcome.statistics.falsifier_points += falsifier.random_points + 1;
   }
 
   const bool split_inputs =

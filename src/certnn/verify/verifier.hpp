@@ -38,7 +38,6 @@ struct Witness {
 
 struct Statistics {
   std::int64_t subproblems = 0;  // bounded sub-problems (boxes or ReLU-split domains)
-  std::int64_t falsifier_points = 0;
 };
 
 struct Outcome {
