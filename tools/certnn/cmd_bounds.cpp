@@ -262,7 +262,7 @@ Action register_bounds(CLI::App& app) {
   auto* cmd = app.add_subcommand("bounds", "Bound a model's outputs over sets of inputs");
   cmd->add_option("model", o->model, "ONNX model file")->required();
   cmd->add_option("--input", o->input, "CSV file, one flattened input (the set's centre) per row");
-  cmd->add_option("--eps", o->eps, "Radius of the L-infinity ball around each input")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--eps", o->eps, "Radius of the L-infinity ball around each input")->check(non_negative_number);
   cmd->add_option("--mask", o->mask, "Fraction of coordinates left free in the domain (the rest fixed)")
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--box", o->box, "CSV file of explicit boxes: a row of lower ends, then a row of upper ends");
@@ -280,16 +280,16 @@ Action register_bounds(CLI::App& app) {
       ->check(CLI::IsMember({"minimal-area", "smoothed"}))
       ->capture_default_str();
   cmd->add_option("--max-symbols", o->max_symbols, "affine: noise symbols kept before consolidation")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--strategy", o->strategy, "doubleton: re-orthogonalisation of the error coordinates")
       ->check(CLI::IsMember({"identity", "qr", "qr-pivoted"}))
       ->capture_default_str();
   cmd->add_option("--max-width", o->max_width, "doubleton: widest layer accepted")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--samples", o->samples, "Random points for the sample method")->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative_number);
   cmd->add_option("--seed", o->seed, "Seed of the sample method and of --mask")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print {\"inputs\":[{\"index\":0,\"methods\":{...}}]} (or {\"sweep\":[...]})");
   return [o] { run(*o); };

@@ -237,10 +237,10 @@ Action register_suite(CLI::App& app, int& exit_status) {
   cmd->add_option("--out", o->out, "Write onnx,vnnlib,result,seconds rows, each as soon as it is done");
   cmd->add_option("--expected", o->expected, "CSV onnx,vnnlib,expected (sat or unsat) to grade the answers");
   cmd->add_option("--timeout-scale", o->timeout_scale, "Multiply every instance's timeout by K")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "Worker threads of each verification")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--splitting", o->splitting, "Branching: input coordinates, unstable ReLUs, or chosen by input size")
       ->check(CLI::IsMember({"auto", "input", "relu"}))

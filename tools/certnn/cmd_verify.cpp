@@ -100,11 +100,11 @@ Action register_verify(CLI::App& app) {
   cmd->add_option("model", o->model, "ONNX model file")->required();
   cmd->add_option("property", o->property, "VNN-LIB property file (.vnnlib or .vnnlib.gz)")->required();
   cmd->add_option("--timeout", o->timeout, "Seconds before giving up with 'timeout'")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--result", o->result, "Write the VNN-COMP result file (verdict; witness for sat)");
   cmd->add_option("--threads", o->threads, "Worker threads sharing the sub-problems")
-      ->check(CLI::PositiveNumber)
+      ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--splitting", o->splitting, "Branching: input coordinates, unstable ReLUs, or chosen by input size")
       ->check(CLI::IsMember({"auto", "input", "relu"}))
