@@ -6,7 +6,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <mutex>
 #include <optional>
+#include <random>
 
 #include "certnn/model/network.hpp"
 #include "certnn/verify/problem.hpp"
@@ -20,13 +22,40 @@ struct FalsifierSettings {
   int random_points = 4096;
   int steps = 100;
   // Descents from the best random points: as many as fit starts × steps × parameters ≤ work
-  // (about 150 on ACAS Xu, a few on a 784-256x6 MNIST network; at least one).
+  // (about 150 on ACAS Xu, a few on a 784-256x6 MNIST network; at least one, at most max_starts).
   double work = 2e8;
+  int max_starts = 256;
   std::uint64_t seed = 0;
+  // SamplingRounds: once a search has run this long, rounds of this many fresh random points take
+  // up to this share of its wall time (on one worker, while the others go on). Counterexamples
+  // confined to a small part of the box (some of ACAS Xu's) turn up among a few hundred thousand
+  // to a million random points, but that many would slow down every instance that a short search
+  // settles anyway. Descents are left out of the rounds: from random points they found none of
+  // those counterexamples, at ten times the cost of the sampling.
+  double rounds_after_seconds = 1.0;
+  int round_points = 65536;
+  double rounds_share = 0.5;
 };
 
 std::optional<Witness> falsify(const model::Network& network, const Group& group, const FalsifierSettings& settings,
                                Clock::time_point deadline);
+
+// Further falsification beside a long branch-and-bound search: the search's workers call
+// maybe_run between sub-problems, and one of them at a time runs a round when sampling is due.
+class SamplingRounds {
+ public:
+  SamplingRounds(const model::Network& network, const Group& group, FalsifierSettings settings);
+  std::optional<Witness> maybe_run();
+
+ private:
+  const model::Network& network_;
+  const Group& group_;
+  FalsifierSettings settings_;
+  std::mutex mutex_;
+  std::mt19937_64 rng_;
+  Clock::time_point start_;
+  double spent_ = 0.0;  // seconds spent in rounds
+};
 
 // Projected descent from the columns of x within `box` (a sub-box of the group's) for `steps`
 // steps, confirming candidates on the way.

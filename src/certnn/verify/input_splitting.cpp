@@ -57,9 +57,9 @@ struct BoxTask {
 
 }  // namespace
 
-SearchResult input_splitting(const model::Network& network, const Group& group, int threads,
+SearchResult input_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier, int threads,
                              Clock::time_point deadline) {
-  SearchState state(deadline);
+  SearchState state(network, group, falsifier, deadline);
   WorkQueue<BoxTask> queue;
   queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1)});
   const MatrixXd objectives = proof_objectives(group);

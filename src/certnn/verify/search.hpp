@@ -10,6 +10,7 @@
 
 #include "certnn/bounds/box.hpp"
 #include "certnn/verify/branch_and_bound.hpp"
+#include "certnn/verify/falsifier.hpp"
 #include "certnn/verify/problem.hpp"
 
 namespace certnn::verify {
@@ -20,17 +21,25 @@ using OpenDisjuncts = std::vector<char>;
 // Descent steps from each open sub-problem's candidate counterexamples.
 inline constexpr int kCandidateSteps = 10;
 
-// What the workers of one search share: the outcome so far and the sub-problem count.
+// What the workers of one search share: the outcome so far, the sub-problem count, and the
+// sampling rounds that go on beside a long search.
 class SearchState {
  public:
-  explicit SearchState(Clock::time_point deadline) : deadline_(deadline) {}
+  SearchState(const model::Network& network, const Group& group, const FalsifierSettings& falsifier,
+              Clock::time_point deadline)
+      : deadline_(deadline), rounds_(network, group, falsifier) {}
 
-  // False (and the search stopped as timed out) once the deadline has passed.
+  // False once the search is over: the deadline has passed (the search stops as timed out) or a
+  // sampling round, run here when one is due, found a counterexample.
   template <class Queue>
   bool admit(Queue& queue) {
     if (Clock::now() >= deadline_) {
       timed_out_ = true;
       queue.stop();
+      return false;
+    }
+    if (auto witness = rounds_.maybe_run()) {
+      found(std::move(*witness), queue);
       return false;
     }
     ++subproblems_;
@@ -62,6 +71,7 @@ class SearchState {
 
  private:
   Clock::time_point deadline_;
+  SamplingRounds rounds_;
   std::mutex mutex_;
   std::optional<Witness> witness_;
   std::atomic<std::int64_t> subproblems_{0};
