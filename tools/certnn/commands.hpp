@@ -16,5 +16,8 @@ Action register_verify(CLI::App& app);
 // The suite sets exit_status to 2 when an answer contradicts the expected one: the run itself
 // succeeded, but scripts must be able to tell.
 Action register_suite(CLI::App& app, int& exit_status);
+// gradcheck sets exit_status to 1 when the gradients disagree beyond the tolerance, after
+// printing its report.
+Action register_gradcheck(CLI::App& app, int& exit_status);
 
 }  // namespace certnn::cli

@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
                                                     certnn::cli::register_eval(app),
                                                     certnn::cli::register_bounds(app),
                                                     certnn::cli::register_verify(app),
-                                                    certnn::cli::register_suite(app, exit_status)};
+                                                    certnn::cli::register_suite(app, exit_status),
+                                                    certnn::cli::register_gradcheck(app, exit_status)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
