@@ -13,6 +13,7 @@
 #include "certnn/spec/vnnlib.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "domain_option.hpp"
 
 namespace certnn::cli {
 namespace {
@@ -27,16 +28,6 @@ struct BoundsOptions {
 };
 
 constexpr int kSweepPoints = 20;
-
-std::optional<bounds::Domain> parse_domain(const std::string& text) {
-  if (text == "none") return std::nullopt;
-  std::istringstream in(text);
-  bounds::Domain domain;
-  char comma = 0;
-  if (!(in >> domain.lower >> comma >> domain.upper) || comma != ',' || !in.eof() || !(domain.lower <= domain.upper))
-    throw Error("--domain expects LO,HI with LO <= HI, or none; got '" + text + "'");
-  return domain;
-}
 
 std::pair<double, double> parse_sweep(const std::string& text) {
   std::istringstream in(text);
