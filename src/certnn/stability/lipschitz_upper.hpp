@@ -1,0 +1,33 @@
+// A rigorous upper bound of the network's global L2 Lipschitz constant,
+// sup_{x ≠ y} ‖f(x) − f(y)‖₂ / ‖x − y‖₂ over all real inputs, carried through the DAG: the
+// input has constant 1, a one-input layer multiplies its input's constant by the layer's
+// (stability/layer_stability.hpp), AddTensors and SubTensors add their inputs' constants
+// (‖(a ± b)(x) − (a ± b)(y)‖ ≤ ‖a(x) − a(y)‖ + ‖b(x) − b(y)‖). Every product and sum rounds upward.
+//
+// Tightening where cheap: a linear layer B after an element-wise activation σ after a linear
+// layer A (Dense or Conv) has Jacobian B D A, D diagonal with 0 ≤ D ≤ c·I (c = 1 for Relu,
+// Tanh and LeakyRelu with 0 ≤ α ≤ 1; 1/4 for Sigmoid). Entry-wise |B D A| ≤ c |B||A|, and the
+// spectral norm is monotone on non-negative matrices, so ‖B D A‖₂ ≤ c ‖ |B||A| ‖₂; with the mean
+// value inequality (generalised Jacobians at kinks lie in the same set) the pair's Lipschitz
+// constant is at most that, bounded by collatz_upper. The smaller of it and the product of the
+// three layers' bounds is kept.
+#pragma once
+
+#include <vector>
+
+#include "certnn/model/network.hpp"
+#include "certnn/stability/layer_stability.hpp"
+
+namespace certnn::stability {
+
+struct LipschitzUpper {
+  double output = 0.0;        // the bound for the network's output
+  std::vector<double> value;  // the bound for every network value (index = ValueId)
+  int tightened = 0;          // number of linear–activation–linear chains where the pair bound won
+};
+
+// layers: layer_stabilities(network, options), one per node.
+LipschitzUpper lipschitz_upper(const model::Network& network, const std::vector<LayerStability>& layers,
+                               const StabilityOptions& options = {});
+
+}  // namespace certnn::stability
