@@ -13,6 +13,9 @@ Action register_info(CLI::App& app);
 Action register_eval(CLI::App& app);
 Action register_bounds(CLI::App& app);
 Action register_verify(CLI::App& app);
+Action register_attack(CLI::App& app);
+Action register_radius(CLI::App& app);
+Action register_stability(CLI::App& app);
 // The suite sets exit_status to 2 when an answer contradicts the expected one: the run itself
 // succeeded, but scripts must be able to tell.
 Action register_suite(CLI::App& app, int& exit_status);

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
                                                     certnn::cli::register_eval(app),
                                                     certnn::cli::register_bounds(app),
                                                     certnn::cli::register_verify(app),
+                                                    certnn::cli::register_attack(app),
+                                                    certnn::cli::register_radius(app),
+                                                    certnn::cli::register_stability(app),
                                                     certnn::cli::register_suite(app, exit_status),
                                                     certnn::cli::register_gradcheck(app, exit_status)};
   try {

@@ -1,0 +1,113 @@
+// certnn radius MODEL --input X.csv --label Y [--method M] [--norm inf|2] ...: per input, the
+// largest radius a bound method certifies and the distance of the closest adversarial example
+// PGD finds, certified ≤ true robustness radius ≤ attacked (attack/radius.hpp).
+#include <iomanip>
+#include <iostream>
+
+#include "certnn/attack/radius.hpp"
+#include "certnn/core/error.hpp"
+#include "certnn/data/csv.hpp"
+#include "cli_common.hpp"
+#include "commands.hpp"
+#include "domain_option.hpp"
+#include "labels.hpp"
+
+namespace certnn::cli {
+namespace {
+
+struct RadiusCommandOptions {
+  std::string model, input, label, method = "crown", norm = "inf", domain = "0,1";
+  std::optional<double> max_eps;
+  double tolerance = 0.01;
+  int steps = 50, restarts = 2;
+  std::uint64_t seed = 0;
+  bool every_target = true, json = false;
+};
+
+attack::RadiusOptions radius_options(const RadiusCommandOptions& o) {
+  attack::RadiusOptions options;
+  options.method = o.method;
+  options.attack.norm = o.norm == "2" ? attack::Norm::L2 : attack::Norm::Linf;
+  options.attack.steps = o.steps;
+  options.attack.restarts = o.restarts;
+  options.attack.loss = attack::LossKind::Margin;
+  options.attack.domain = parse_domain(o.domain);
+  options.attack.seed = o.seed;
+  options.every_target = o.every_target;
+  options.max_eps = o.max_eps;
+  options.relative_tolerance = o.tolerance;
+  return options;
+}
+
+void run_radius(const RadiusCommandOptions& o) {
+  const attack::RadiusOptions options = radius_options(o);
+  const model::Network network = load_model(o.model);
+  const Eigen::MatrixXd rows = data::read_csv(o.input, network.input_size());
+  if (rows.rows() == 0) throw Error(o.input + ": no input rows");
+  check_inside_domain(rows, options.attack.domain, o.input);
+  const std::vector<std::int64_t> labels = resolve_labels(o.label, network, rows);
+  // Every refusal before the first line of output.
+  bounds::make_method(options.method)->check(network);
+  attack::check_options(options.attack, network);
+  if (!options.attack.domain && !options.max_eps) throw Error("radius: with --domain none, give --max-eps");
+
+  nlohmann::json results = nlohmann::json::array();
+  if (!o.json)
+    std::cout << std::left << std::setw(8) << "input" << std::setw(8) << "label" << std::setw(24) << "certified"
+              << std::setw(24) << "attacked" << "attacked/certified\n";
+  for (Eigen::Index r = 0; r < rows.rows(); ++r) {
+    const auto label = labels[static_cast<std::size_t>(r)];
+    const attack::Radius radius = attack::robustness_radius(network, rows.row(r).transpose(), label, options);
+    // The ratio attacked/certified: how far apart the two sides are (none without both).
+    const bool bracketed = radius.attacked && radius.certified > 0;
+    const double ratio = bracketed ? *radius.attacked / radius.certified : 0.0;
+    if (o.json) {
+      results.push_back({{"index", r},
+                         {"label", label},
+                         {"certified", radius.certified},
+                         {"attacked", radius.attacked ? nlohmann::json(*radius.attacked) : nlohmann::json(nullptr)},
+                         {"ratio", bracketed ? nlohmann::json(ratio) : nlohmann::json(nullptr)}});
+      continue;
+    }
+    std::cout << std::left << std::setw(8) << r << std::setw(8) << label << std::setw(24)
+              << format_real(radius.certified) << std::setw(24)
+              << (radius.attacked ? format_real(*radius.attacked) : std::string("none"))
+              << (bracketed ? format_real(ratio) : std::string("-")) << std::endl;
+  }
+  if (o.json)
+    std::cout << nlohmann::json{{"results", results}, {"method", o.method}, {"norm", o.norm}}.dump() << "\n";
+}
+
+}  // namespace
+
+Action register_radius(CLI::App& app) {
+  auto o = std::make_shared<RadiusCommandOptions>();
+  auto* cmd = app.add_subcommand("radius", "Bracket each input's robustness radius: certified <= true <= attacked");
+  cmd->footer(
+      "Both radii are found by bisection to --tolerance. An L2 radius is certified through the L-inf ball of the "
+      "same radius, which contains the L2 ball. 'attacked' is none when PGD finds no adversarial example up to "
+      "--max-eps (by default the diameter of the domain).");
+  cmd->add_option("model", o->model, "ONNX model file")->required();
+  cmd->add_option("--input", o->input, "CSV file, one flattened input per row")->required();
+  cmd->add_option("--label", o->label, "True classes: one class for all rows, a file with one per line, or pred")
+      ->required();
+  cmd->add_option("--method", o->method, "Bound method that certifies (see certnn bounds --help)")
+      ->capture_default_str();
+  cmd->add_option("--norm", o->norm, "Norm of the balls")->check(CLI::IsMember({"inf", "2"}))->capture_default_str();
+  cmd->add_option("--domain", o->domain, "Input domain LO,HI the balls are clipped to, or none")->capture_default_str();
+  cmd->add_option("--max-eps", o->max_eps, "Largest radius searched (needed with --domain none)")
+      ->check(positive_number);
+  cmd->add_option("--tolerance", o->tolerance, "Relative precision of the bisections")
+      ->check(positive_number)
+      ->capture_default_str();
+  cmd->add_option("--steps", o->steps, "PGD steps per restart")->check(positive_number)->capture_default_str();
+  cmd->add_option("--restarts", o->restarts, "PGD runs from random starts")->check(positive_number)->capture_default_str();
+  cmd->add_flag("!--untargeted-only", o->every_target,
+                "Skip the attacks targeted at each other class where the untargeted one fails (faster, looser)");
+  cmd->add_option("--seed", o->seed, "Seed of the random starts")->capture_default_str();
+  cmd->add_flag("--json", o->json,
+                "Print {\"results\":[{\"index\",\"label\",\"certified\",\"attacked\",\"ratio\"}],\"method\",\"norm\"}");
+  return [o] { run_radius(*o); };
+}
+
+}  // namespace certnn::cli
