@@ -10,6 +10,7 @@
 #include "bench_networks.hpp"
 #include "certnn/attack/pgd.hpp"
 #include "certnn/attack/prediction.hpp"
+#include "certnn/core/memory.hpp"
 
 namespace {
 
@@ -53,6 +54,7 @@ void register_all() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  certnn::reuse_freed_memory();  // as the CLI does
   benchmark::Initialize(&argc, argv);
   register_all();
   benchmark::RunSpecifiedBenchmarks();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/memory.hpp"
 #include "commands.hpp"
 
 namespace {
@@ -37,6 +38,7 @@ std::string one_line(std::string_view message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  certnn::reuse_freed_memory();
   CLI::App app{"certnn: sound bounds and verification for neural networks", "certnn"};
   app.set_version_flag("--version", std::string("certnn ") + CERTNN_VERSION);
   app.require_subcommand(1);
