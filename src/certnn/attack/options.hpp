@@ -52,11 +52,12 @@ void check_options(const Options& options, const model::Network& network);
 double step_size_at(const Options& options, int step);
 
 // The outcome for one input. Every field is recomputed from one float64 forward pass at `point`
-// after the attack, and `point` always lies in the threat region (checked, see projection.hpp).
+// after the attack, and `point` always lies in the threat region (checked, see threat_region.hpp).
 //
 // Success: the prediction (first maximal output) at `point` differs from the label, or equals
-// the target in a targeted attack. An input already misclassified (untargeted) or already
-// predicted as the target (targeted) succeeds at the input itself: norm 0.
+// the target in a targeted attack, and the exact outputs there confirm it (reaches_goal_exactly,
+// prediction.hpp). An input already misclassified (untargeted) or already predicted as the
+// target (targeted) succeeds at the input itself: norm 0.
 struct Outcome {
   bool success = false;
   std::int64_t clean_label = 0;        // prediction at the input

@@ -142,7 +142,9 @@ std::vector<Outcome> pgd(const model::Network& network, const MatrixXd& inputs, 
   const MatrixXd clean_outputs = model::forward<double>(network, inputs);
   const std::vector<std::int64_t> clean_labels = predicted_classes(clean_outputs);
   Strongest strongest{inputs, goal_margins(clean_outputs, goal), std::vector<char>(static_cast<std::size_t>(batch))};
-  for (Index s = 0; s < batch; ++s) strongest.success[s] = reaches_goal(clean_labels[s], labels[s], options.target);
+  for (Index s = 0; s < batch; ++s)
+    strongest.success[s] = reaches_goal(clean_labels[s], labels[s], options.target) &&
+                           reaches_goal_exactly(network, inputs.col(s), labels[s], options.target);
 
   std::mt19937_64 random(options.seed);
   for (int run = 0; run < options.restarts; ++run) {
@@ -159,7 +161,7 @@ std::vector<Outcome> pgd(const model::Network& network, const MatrixXd& inputs, 
   }
 
   // Report only what holds: every point is checked against its region (the input itself always
-  // is in it) and re-evaluated in one float64 forward pass that decides success.
+  // is in it) and re-evaluated in one float64 forward pass; success needs the exact check too.
   MatrixXd points = std::move(strongest.points);
   for (Index s = 0; s < batch; ++s)
     if (!region.contains(points.col(s), s)) points.col(s) = inputs.col(s);
@@ -171,7 +173,8 @@ std::vector<Outcome> pgd(const model::Network& network, const MatrixXd& inputs, 
     Outcome& o = outcomes[static_cast<std::size_t>(s)];
     o.clean_label = clean_labels[s];
     o.adversarial_label = predictions[s];
-    o.success = reaches_goal(predictions[s], labels[s], options.target);
+    o.success = reaches_goal(predictions[s], labels[s], options.target) &&
+                reaches_goal_exactly(network, points.col(s), labels[s], options.target);
     o.point = points.col(s);
     o.norm = region.distance(o.point, s);
     o.goal_margin = margins[s];
