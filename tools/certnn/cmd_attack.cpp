@@ -107,10 +107,10 @@ void run_attack(const AttackCommandOptions& o) {
     std::cout << report.dump() << "\n";
     return;
   }
-  std::cout << "clean accuracy     " << format_real(clean) << " (" << clean_correct << "/" << outcomes.size() << ")\n"
-            << "attacked accuracy  " << format_real(attacked) << " (" << attacked_correct << "/" << outcomes.size()
-            << ")\n"
-            << "robustness gap     " << format_real(clean - attacked) << "\n";
+  std::cout << std::setprecision(4) << "clean accuracy     " << clean << " (" << clean_correct << "/"
+            << outcomes.size() << ")\n"
+            << "attacked accuracy  " << attacked << " (" << attacked_correct << "/" << outcomes.size() << ")\n"
+            << "robustness gap     " << clean - attacked << "\n";
 }
 
 }  // namespace
