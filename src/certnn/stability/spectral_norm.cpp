@@ -175,7 +175,14 @@ SpectralNorm dense_spectral_norm(const MatrixXd& weight, const SpectralOptions& 
 
 SpectralNorm operator_spectral_norm(const LinearOperator& op, const SpectralOptions& options) {
   SpectralNorm norm;
-  norm.estimate = power_iteration(op, options);
+  const Index small = std::min(op.rows, op.cols);
+  if (small > 0 && small <= options.svd_max_dimension && op.rows * op.cols <= options.svd_max_entries) {
+    const Eigen::BDCSVD<MatrixXd> svd(op.apply(MatrixXd::Identity(op.cols, op.cols)));
+    norm.estimate = svd.singularValues()[0];
+    norm.smallest = svd.singularValues()[small - 1];
+  } else {
+    norm.estimate = power_iteration(op, options);
+  }
   norm.upper = collatz_upper(absolute(op), options.collatz_iterations);
   norm.method = UpperBoundMethod::Collatz;
   return norm;

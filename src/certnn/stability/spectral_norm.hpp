@@ -28,6 +28,10 @@ struct SpectralOptions {
   // Dense layers with min(rows, cols) up to this size get an exact SVD (so also σ_min and the
   // condition number); larger ones a power iteration.
   Eigen::Index svd_max_dimension = 1024;
+  // Operators (convolutions, pooling) with min(rows, cols) ≤ svd_max_dimension and at most this
+  // many matrix entries are also assembled (A applied to the identity) for their singular values,
+  // which gives σ_min and the condition number; their norm bound still comes from the operator.
+  Eigen::Index svd_max_entries = Eigen::Index{1} << 22;
   // Dense layers with min(rows, cols) up to this size get the Cholesky-certified upper bound
   // (an n x n Gram matrix and its factorisation, n = min(rows, cols)).
   Eigen::Index certify_max_dimension = 2048;
@@ -72,6 +76,8 @@ double collatz_upper(const NonnegativeOperator& p, int iterations);
 std::optional<double> certified_upper(const Eigen::MatrixXd& weight, double estimate);
 
 SpectralNorm dense_spectral_norm(const Eigen::MatrixXd& weight, const SpectralOptions& options = {});
+// The estimate by power_iteration (or, for an operator small enough to assemble, the SVD's, with
+// σ_min), the upper bound by collatz_upper on |A|.
 SpectralNorm operator_spectral_norm(const LinearOperator& op, const SpectralOptions& options = {});
 
 }  // namespace certnn::stability

@@ -162,11 +162,19 @@ TEST(ConvolutionOperator, MatchesTheUnrolledMatrix) {
     const MatrixXd x = random_matrix(random, a.cols(), 3), y = random_matrix(random, a.rows(), 3);
     EXPECT_LE((op.apply(x) - a * x).norm(), 1e-12 * (a.cwiseAbs() * x.cwiseAbs()).norm());
     EXPECT_LE((op.apply_adjoint(y) - a.transpose() * y).norm(), 1e-12 * (a.cwiseAbs().transpose() * y.cwiseAbs()).norm());
-    const SpectralNorm norm = operator_spectral_norm(op);
     const long double exact = exact_norm(a);
-    EXPECT_NEAR(norm.estimate, exact, kEstimateTolerance * exact);
-    EXPECT_GE(static_cast<long double>(norm.upper), exact);
-    EXPECT_GE(static_cast<long double>(norm.upper), exact_norm(a.cwiseAbs()) * (1 - 1e-12));
+    const Eigen::VectorXd singular_values = Eigen::JacobiSVD<MatrixXd>(a).singularValues();
+    SpectralOptions operator_only;
+    operator_only.svd_max_entries = 0;  // power iteration, no σ_min
+    for (const SpectralOptions& options : {SpectralOptions{}, operator_only}) {
+      const SpectralNorm norm = operator_spectral_norm(op, options);
+      EXPECT_NEAR(norm.estimate, exact, kEstimateTolerance * exact);
+      EXPECT_GE(static_cast<long double>(norm.upper), exact);
+      EXPECT_GE(static_cast<long double>(norm.upper), exact_norm(a.cwiseAbs()) * (1 - 1e-12));
+      ASSERT_EQ(norm.smallest.has_value(), options.svd_max_entries > 0);
+      if (norm.smallest)
+        EXPECT_NEAR(*norm.smallest, singular_values.tail(1)[0], 1e-12 * singular_values[0]);
+    }
   }
 }
 
