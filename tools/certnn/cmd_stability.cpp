@@ -138,7 +138,7 @@ Action register_stability(CLI::App& app) {
   auto options = std::make_shared<StabilityCommandOptions>();
   auto* cmd = app.add_subcommand("stability", "Spectral norms, condition numbers and Lipschitz bounds");
   cmd->add_option("model", options->model, "ONNX model file")->required();
-  cmd->add_option("--input", options->input, "CSV file, one flattened input per row: local bounds around each");
+  cmd->add_option("--input", options->input, "CSV file, one flattened input per row: local bounds around each row, lower bound near them");
   cmd->add_option("--eps", options->eps, "L-inf radius of the local bounds around the rows (default 0.01)")
       ->check(non_negative_number);
   cmd->add_option("--threshold", options->threshold, "Condition number from which a layer is flagged (default 1e6)")
