@@ -1,4 +1,4 @@
-// Spectral norms ‖A‖₂ = σ_max(A) of linear layers: an estimate (exact SVD for dense layers up to
+// Spectral norms ‖A‖₂ = σ_max(A) of linear layers: an estimate (singular values for dense layers up to
 // a size, a block power iteration on AᵀA otherwise) and a rigorous upper bound for the exact operator
 // (weights taken as the exact values of their floats).
 //
@@ -25,8 +25,8 @@
 namespace certnn::stability {
 
 struct SpectralOptions {
-  // Dense layers with min(rows, cols) up to this size get an exact SVD (so also σ_min and the
-  // condition number); larger ones a power iteration.
+  // Dense layers with min(rows, cols) up to this size get their singular values (so also σ_min
+  // and the condition number); larger ones a power iteration.
   Eigen::Index svd_max_dimension = 1024;
   // Operators (convolutions, pooling) with min(rows, cols) ≤ svd_max_dimension and at most this
   // many matrix entries are also assembled (A applied to the identity) for their singular values,
