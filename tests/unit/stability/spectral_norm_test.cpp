@@ -172,8 +172,9 @@ TEST(ConvolutionOperator, MatchesTheUnrolledMatrix) {
       EXPECT_GE(static_cast<long double>(norm.upper), exact);
       EXPECT_GE(static_cast<long double>(norm.upper), exact_norm(a.cwiseAbs()) * (1 - 1e-12));
       ASSERT_EQ(norm.smallest.has_value(), options.svd_max_entries > 0);
-      if (norm.smallest)
+      if (norm.smallest) {
         EXPECT_NEAR(*norm.smallest, singular_values.tail(1)[0], 1e-12 * singular_values[0]);
+      }
     }
   }
 }
