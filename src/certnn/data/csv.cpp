@@ -38,9 +38,10 @@ std::optional<double> parse_number(std::string_view field) {
 
 }  // namespace
 
-Eigen::MatrixXd read_csv(std::istream& in, const std::string& source,
-                         std::optional<std::int64_t> expected_columns) {
+CsvTable read_csv_table(std::istream& in, const std::string& source,
+                        std::optional<std::int64_t> expected_columns) {
   std::vector<double> values;
+  std::vector<std::int64_t> line_numbers;
   std::int64_t columns = expected_columns.value_or(-1), rows = 0, line_number = 0;
   std::string line;
   bool header_allowed = true;  // only the first non-blank line may be a header
@@ -66,14 +67,20 @@ Eigen::MatrixXd read_csv(std::istream& in, const std::string& source,
       if (!std::isfinite(*value)) throw ParseError(at + ": " + std::string(fields[c]) + " is not a finite number");
       values.push_back(*value);
     }
+    line_numbers.push_back(line_number);
     ++rows;
   }
   if (in.bad()) throw Error(source + ": read error");
   if (rows == 0) throw ParseError(source + ": no data rows");
-  Eigen::MatrixXd out(rows, columns);
+  CsvTable table{Eigen::MatrixXd(rows, columns), std::move(line_numbers)};
   for (std::int64_t r = 0; r < rows; ++r)
-    for (std::int64_t c = 0; c < columns; ++c) out(r, c) = values[r * columns + c];
-  return out;
+    for (std::int64_t c = 0; c < columns; ++c) table.values(r, c) = values[r * columns + c];
+  return table;
+}
+
+Eigen::MatrixXd read_csv(std::istream& in, const std::string& source,
+                         std::optional<std::int64_t> expected_columns) {
+  return read_csv_table(in, source, expected_columns).values;
 }
 
 Eigen::MatrixXd read_csv(const std::string& path, std::optional<std::int64_t> expected_columns) {

@@ -8,6 +8,7 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace certnn::data {
 
@@ -15,5 +16,14 @@ namespace certnn::data {
 Eigen::MatrixXd read_csv(const std::string& path, std::optional<std::int64_t> expected_columns = {});
 Eigen::MatrixXd read_csv(std::istream& in, const std::string& source,
                          std::optional<std::int64_t> expected_columns = {});
+
+// The values with the line each row came from, for callers that check fields further and must
+// name the place (labelled datasets).
+struct CsvTable {
+  Eigen::MatrixXd values;                 // rows x columns
+  std::vector<std::int64_t> line_numbers;  // one per row, counting from 1
+};
+CsvTable read_csv_table(std::istream& in, const std::string& source,
+                        std::optional<std::int64_t> expected_columns = {});
 
 }  // namespace certnn::data
