@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
                                                     certnn::cli::register_radius(app),
                                                     certnn::cli::register_stability(app),
                                                     certnn::cli::register_data(app),
+                                                    certnn::cli::register_train(app),
+                                                    certnn::cli::register_evaluate(app),
                                                     certnn::cli::register_suite(app, exit_status),
                                                     certnn::cli::register_gradcheck(app, exit_status)};
   try {

@@ -1,0 +1,121 @@
+// certnn train and certnn evaluate: a linear model trained from a labelled CSV is written with
+// its log and read by the other commands; a diverging run exits 1 with one line and writes
+// nothing; planned architectures and modes are refused by name; evaluate's JSON has its
+// documented keys and certified ≤ pgd ≤ clean.
+#include <nlohmann/json.hpp>
+
+#include <random>
+#include <sstream>
+
+#include "cli_fixture.hpp"
+
+namespace certnn {
+namespace {
+
+// 200 rows "label,x0,x1,x2,x3" in [0, 1]: x0 separates the classes by a gap of 0.2, the others
+// are noise.
+std::string labelled_csv(int classes = 2) {
+  std::mt19937 generator(5);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  std::ostringstream csv;
+  csv.precision(17);
+  for (int row = 0; row < 200; ++row) {
+    const int label = row % classes;
+    csv << label << "," << (label == 1 ? 0.6 + 0.4 * unit(generator) : 0.4 * unit(generator));
+    for (int i = 0; i < 3; ++i) csv << "," << unit(generator);
+    csv << "\n";
+  }
+  return csv.str();
+}
+
+class TrainCli : public Cli {
+ protected:
+  std::vector<std::string> train_args(const std::string& data, const std::string& model) const {
+    return {"train", "--data", data, "--arch", "linear", "--mode", "linear-robust", "--eps", "0.05",
+            "--epochs", "5", "--out", model, "--lr", "0.1", "--batch", "16"};
+  }
+};
+
+TEST_F(TrainCli, TrainsAModelAndLogThatOtherCommandsRead) {
+  const fs::path data = write("data.csv", labelled_csv());
+  const fs::path model = path("linear.onnx");
+  std::vector<std::string> args = train_args(data.string(), model.string());
+  args.push_back("--json");
+  const RunResult r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json summary = nlohmann::json::parse(r.out);
+  EXPECT_GE(summary["train_accuracy"].get<double>(), 0.95);
+  EXPECT_GE(summary["test_accuracy"].get<double>(), 0.9);
+  EXPECT_EQ(summary["test_samples"], 40);
+  ASSERT_TRUE(fs::exists(model));
+  // One progress line per epoch on stderr.
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 5) << r.err;
+  EXPECT_NE(r.err.find("epoch 5/5"), std::string::npos) << r.err;
+
+  const nlohmann::json log = nlohmann::json::parse(test::read_file_bytes(path("linear.json")));
+  ASSERT_EQ(log["epochs"].size(), 5u);
+  for (const char* key : {"epoch", "loss", "gradient_norm", "train_accuracy", "validation_accuracy", "seconds"})
+    EXPECT_TRUE(log["epochs"][0].contains(key)) << key;
+  EXPECT_EQ(log["options"]["mode"], "linear-robust");
+  EXPECT_EQ(log["options"]["eps"], 0.05);
+
+  const RunResult info = run({"info", model.string(), "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("Dense"), std::string::npos) << info.out;
+}
+
+TEST_F(TrainCli, AHugeLearningRateStopsWithOneLineAndWritesNoModel) {
+  const fs::path data = write("data.csv", labelled_csv());
+  const fs::path model = path("diverged.onnx");
+  std::vector<std::string> args = train_args(data.string(), model.string());
+  args[14] = "1e308";  // --lr
+  expect_user_error(args, {"training diverged at epoch 1: "});
+  EXPECT_FALSE(fs::exists(model));
+  EXPECT_FALSE(fs::exists(path("diverged.json")));
+}
+
+TEST_F(TrainCli, AGradientAboveTheThresholdStopsAsAnExplosion) {
+  const fs::path data = write("data.csv", labelled_csv());
+  std::vector<std::string> args = train_args(data.string(), path("m.onnx").string());
+  args.insert(args.end(), {"--explode", "1e-9"});
+  expect_user_error(args, {"exceeds the explosion threshold 1e-09"});
+  EXPECT_FALSE(fs::exists(path("m.onnx")));
+}
+
+TEST_F(TrainCli, RefusesPlannedArchitecturesAndModesByName) {
+  const fs::path data = write("data.csv", labelled_csv());
+  std::vector<std::string> args = train_args(data.string(), path("m.onnx").string());
+  args[4] = "mlp:100x4";
+  expect_user_error(args, {"--arch mlp:100x4 is not available yet; available: linear"});
+  args = train_args(data.string(), path("m.onnx").string());
+  args[6] = "crown-ibp";
+  expect_user_error(args, {"--mode crown-ibp is not available yet; available: standard, linear-robust"});
+}
+
+TEST_F(TrainCli, RefusesADatasetWithThreeClasses) {
+  const fs::path data = write("three.csv", labelled_csv(3));
+  expect_user_error(train_args(data.string(), path("m.onnx").string()), {"has 3 classes", "exactly 2"});
+}
+
+TEST_F(TrainCli, EvaluateReportsTheDocumentedJson) {
+  const fs::path data = write("data.csv", labelled_csv());
+  const fs::path model = path("linear.onnx");
+  std::vector<std::string> args = train_args(data.string(), model.string());
+  args.push_back("--quiet");
+  ASSERT_EQ(run(args).exit_code, 0);
+  for (const char* eps : {"0", "0.1", "0.3"}) {
+    const RunResult r = run({"evaluate", model.string(), "--data", data.string(), "--eps", eps, "--json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const nlohmann::ordered_json report = nlohmann::ordered_json::parse(r.out);
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : report.items()) keys.push_back(key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"n", "clean_accuracy", "pgd_accuracy", "certified_accuracy", "seconds"}));
+    EXPECT_EQ(report["n"], 40);
+    const double clean = report["clean_accuracy"], pgd = report["pgd_accuracy"], certified = report["certified_accuracy"];
+    EXPECT_LE(certified, pgd) << "eps " << eps;
+    EXPECT_LE(pgd, clean) << "eps " << eps;
+  }
+}
+
+}  // namespace
+}  // namespace certnn
