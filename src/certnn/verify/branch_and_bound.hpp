@@ -26,10 +26,10 @@ struct SearchResult {
   std::int64_t subproblems = 0;
 };
 
-// The falsifier settings serve the sampling rounds run beside a long search (SamplingRounds).
+// The falsifier settings serve the sampling rounds run beside a long input-splitting search
+// (SamplingRounds).
 SearchResult input_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier,
                              int threads, Clock::time_point deadline);
-SearchResult relu_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier,
-                            int threads, Clock::time_point deadline);
+SearchResult relu_splitting(const model::Network& network, const Group& group, int threads, Clock::time_point deadline);
 
 }  // namespace certnn::verify

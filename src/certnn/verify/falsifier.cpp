@@ -46,6 +46,22 @@ MatrixXd excess_in_chunks(const model::Network& network, const Group& group, con
   return excess;
 }
 
+// `count` random points of the group's box (its centre first when `with_centre`), and their
+// disjunct excess.
+std::pair<MatrixXd, MatrixXd> sample(const model::Network& network, const Group& group, Index count, bool with_centre,
+                                     std::mt19937_64& rng) {
+  const bounds::Box& box = group.box;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  MatrixXd points(box.size(), count + (with_centre ? 1 : 0));
+  Index first = 0;
+  if (with_centre) points.col(first++) = 0.5 * (box.lower + box.upper);
+  for (Index s = first; s < points.cols(); ++s)
+    for (Index j = 0; j < box.size(); ++j) points(j, s) = box.lower[j] + unit(rng) * (box.upper[j] - box.lower[j]);
+  points = points.cwiseMax(box.lower.replicate(1, points.cols())).cwiseMin(box.upper.replicate(1, points.cols()));
+  MatrixXd excess = excess_in_chunks(network, group, points);
+  return {std::move(points), std::move(excess)};
+}
+
 }  // namespace
 
 std::optional<Witness> try_candidates(const model::Network& network, const Group& group, const MatrixXd& points) {
@@ -81,26 +97,6 @@ std::optional<Witness> descend(const model::Network& network, const Group& group
   return try_candidates(network, group, x);
 }
 
-namespace {
-
-// `count` random points of the box (the centre first when `with_centre`), the most violating
-// ones confirmed; the points and their disjunct excess.
-std::pair<MatrixXd, MatrixXd> sample(const model::Network& network, const Group& group, Index count, bool with_centre,
-                                     std::mt19937_64& rng) {
-  const bounds::Box& box = group.box;
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  MatrixXd points(box.size(), count + (with_centre ? 1 : 0));
-  Index first = 0;
-  if (with_centre) points.col(first++) = 0.5 * (box.lower + box.upper);
-  for (Index s = first; s < points.cols(); ++s)
-    for (Index j = 0; j < box.size(); ++j) points(j, s) = box.lower[j] + unit(rng) * (box.upper[j] - box.lower[j]);
-  points = points.cwiseMax(box.lower.replicate(1, points.cols())).cwiseMin(box.upper.replicate(1, points.cols()));
-  MatrixXd excess = excess_in_chunks(network, group, points);
-  return {std::move(points), std::move(excess)};
-}
-
-}  // namespace
-
 std::optional<Witness> falsify(const model::Network& network, const Group& group, const FalsifierSettings& settings,
                                Clock::time_point deadline) {
   std::mt19937_64 rng(settings.seed);
@@ -108,7 +104,8 @@ std::optional<Witness> falsify(const model::Network& network, const Group& group
   if (auto witness = confirm_violating(network, group, points, excess)) return witness;
   // As many descents from the most promising points as the budget allows for this network's size.
   const double cost = static_cast<double>(std::max<std::int64_t>(1, model::parameter_count(network))) * settings.steps;
-  const Index starts = std::clamp<Index>(static_cast<Index>(settings.work / cost), 1, std::min<Index>(settings.max_starts, points.cols()));
+  const Index most = std::min<Index>(settings.max_starts, points.cols());
+  const Index starts = std::clamp<Index>(static_cast<Index>(settings.work / cost), 1, most);
   const std::vector<Index> order = by_excess(excess);
   MatrixXd x(points.rows(), starts);
   for (Index s = 0; s < starts; ++s) x.col(s) = points.col(order[s]);

@@ -40,7 +40,7 @@ struct FalsifierSettings {
 std::optional<Witness> falsify(const model::Network& network, const Group& group, const FalsifierSettings& settings,
                                Clock::time_point deadline);
 
-// Further falsification beside a long branch-and-bound search: the search's workers call
+// Further falsification beside a long input-splitting search: the search's workers call
 // maybe_run between sub-problems, and one of them at a time runs a round when sampling is due.
 class SamplingRounds {
  public:

@@ -59,7 +59,8 @@ struct BoxTask {
 
 SearchResult input_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier, int threads,
                              Clock::time_point deadline) {
-  SearchState state(network, group, falsifier, deadline);
+  SamplingRounds rounds(network, group, falsifier);
+  SearchState state(deadline, &rounds);
   WorkQueue<BoxTask> queue;
   queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1)});
   const MatrixXd objectives = proof_objectives(group);

@@ -79,9 +79,9 @@ std::pair<std::int32_t, Index> branching_neuron(const model::Network& network, c
 
 }  // namespace
 
-SearchResult relu_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier, int threads,
+SearchResult relu_splitting(const model::Network& network, const Group& group, int threads,
                             Clock::time_point deadline) {
-  SearchState state(network, group, falsifier, deadline);
+  SearchState state(deadline);
   WorkQueue<DomainTask> queue;
   DomainTask root{bounds::crown_region(network, group.box, bounds::Inference::Exact), {},
                   OpenDisjuncts(group.disjuncts.size(), 1), {}};

@@ -25,9 +25,10 @@ inline constexpr int kCandidateSteps = 10;
 // sampling rounds that go on beside a long search.
 class SearchState {
  public:
-  SearchState(const model::Network& network, const Group& group, const FalsifierSettings& falsifier,
-              Clock::time_point deadline)
-      : deadline_(deadline), rounds_(network, group, falsifier) {}
+  // rounds: run between sub-problems when given (input splitting: in a low-dimensional box random
+  // points can hit a small counterexample region; in a high-dimensional one they cannot).
+  explicit SearchState(Clock::time_point deadline, SamplingRounds* rounds = nullptr)
+      : deadline_(deadline), rounds_(rounds) {}
 
   // False once the search is over: the deadline has passed (the search stops as timed out) or a
   // sampling round, run here when one is due, found a counterexample.
@@ -38,7 +39,7 @@ class SearchState {
       queue.stop();
       return false;
     }
-    if (auto witness = rounds_.maybe_run()) {
+    if (auto witness = rounds_ ? rounds_->maybe_run() : std::nullopt) {
       found(std::move(*witness), queue);
       return false;
     }
@@ -71,7 +72,7 @@ class SearchState {
 
  private:
   Clock::time_point deadline_;
-  SamplingRounds rounds_;
+  SamplingRounds* rounds_;
   std::mutex mutex_;
   std::optional<Witness> witness_;
   std::atomic<std::int64_t> subproblems_{0};

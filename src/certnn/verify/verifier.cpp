@@ -54,7 +54,7 @@ Outcome verify(const model::Network& network, const spec::Property& property, co
   bool undecided = false;
   for (const Group& group : groups) {
     SearchResult result = split_inputs ? input_splitting(network, group, falsifier, settings.threads, deadline)
-                                       : relu_splitting(network, group, falsifier, settings.threads, deadline);
+                                       : relu_splitting(network, group, settings.threads, deadline);
     outcome.statistics.subproblems += result.subproblems;
     if (result.verdict == Verdict::Sat) {
       outcome.witness = std::move(*result.witness);
