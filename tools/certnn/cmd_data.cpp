@@ -16,12 +16,6 @@ struct DataOptions {
   bool json = false;
 };
 
-std::vector<std::int64_t> class_counts(const data::Dataset& dataset) {
-  std::vector<std::int64_t> counts(static_cast<std::size_t>(dataset.classes), 0);
-  for (auto label : dataset.labels) ++counts[static_cast<std::size_t>(label)];
-  return counts;
-}
-
 void run_data(const DataOptions& options) {
   const data::Split split = data::load_split(options.name, options.test_fraction, options.seed);
   const std::string source = data::dataset_source(options.name);
@@ -32,8 +26,8 @@ void run_data(const DataOptions& options) {
                                 {"test", split.test.size()},
                                 {"classes", split.train.classes},
                                 {"sample_shape", shape_json(split.train.sample_shape)},
-                                {"train_class_counts", class_counts(split.train)},
-                                {"test_class_counts", class_counts(split.test)}};
+                                {"train_class_counts", data::class_counts(split.train)},
+                                {"test_class_counts", data::class_counts(split.test)}};
     std::cout << out.dump(2) << "\n";
     return;
   }

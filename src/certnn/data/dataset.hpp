@@ -22,4 +22,11 @@ struct Dataset {
   Eigen::Index size() const { return inputs.cols(); }
 };
 
+// Samples per class: classes entries, entry c the number of labels equal to c.
+inline std::vector<std::int64_t> class_counts(const Dataset& dataset) {
+  std::vector<std::int64_t> counts(static_cast<std::size_t>(dataset.classes), 0);
+  for (const std::int64_t label : dataset.labels) ++counts.at(static_cast<std::size_t>(label));
+  return counts;
+}
+
 }  // namespace certnn::data

@@ -17,12 +17,6 @@
 namespace certnn::data {
 namespace {
 
-std::vector<std::int64_t> class_counts(const Dataset& dataset) {
-  std::vector<std::int64_t> counts(static_cast<std::size_t>(dataset.classes), 0);
-  for (auto label : dataset.labels) ++counts.at(static_cast<std::size_t>(label));
-  return counts;
-}
-
 bool same_samples(const Dataset& a, const Dataset& b) {
   return a.labels == b.labels && a.inputs == b.inputs;
 }

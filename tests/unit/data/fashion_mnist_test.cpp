@@ -10,12 +10,6 @@
 namespace certnn::data {
 namespace {
 
-std::vector<std::int64_t> class_counts(const Dataset& dataset) {
-  std::vector<std::int64_t> counts(static_cast<std::size_t>(dataset.classes), 0);
-  for (auto label : dataset.labels) ++counts.at(static_cast<std::size_t>(label));
-  return counts;
-}
-
 TEST(FashionMnist, OfficialSplit) {
   const std::string images = std::string(kFashionMnistDirectory) + "/train-images-idx3-ubyte.gz";
   if (!std::filesystem::exists(images)) GTEST_SKIP() << images << " absent: apt-get install dataset-fashion-mnist";

@@ -22,9 +22,7 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-// A forward pass in float64 is exact to about this, relatively: a quotient may exceed the exact
-// Lipschitz constant by rounding only.
-constexpr double kForwardSlack = 1e-9;
+using testing::kForwardSlack;
 
 bounds::Box unit_box(Index n) { return {VectorXd::Zero(n), VectorXd::Ones(n)}; }
 

@@ -21,7 +21,7 @@ using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-constexpr double kForwardSlack = 1e-9;
+using testing::kForwardSlack;
 
 MatrixXd points_in(const bounds::Box& box, std::mt19937& random, Index count) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);

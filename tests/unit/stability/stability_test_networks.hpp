@@ -11,6 +11,10 @@
 
 namespace certnn::stability::testing {
 
+// A forward pass in float64 is exact to about this, relatively: a difference quotient or a
+// Jacobian norm may exceed the exact Lipschitz constant by rounding only.
+inline constexpr double kForwardSlack = 1e-9;
+
 struct NamedNetwork {
   std::string name;
   model::Network network;
