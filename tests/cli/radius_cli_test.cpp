@@ -75,6 +75,7 @@ TEST_F(RadiusCli, BadOptionsAreOneLineErrors) {
   expect_user_error(radius({"--domain", "none"}), {"--max-eps"});
   expect_user_error(radius({"--max-eps", "0"}), {"--max-eps"});
   expect_user_error(radius({"--tolerance", "-1"}), {"--tolerance"});
+  expect_user_error(radius({"--tolerance", "5"}), {"--tolerance"});
   expect_user_error(radius({"--norm", "1"}), {"--norm"});
   expect_user_error({"radius", kModel, "--input", kInputs, "--label", "10"}, {"label 10"});
 }

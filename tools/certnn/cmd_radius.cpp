@@ -50,6 +50,7 @@ void run_radius(const RadiusCommandOptions& o) {
   bounds::make_method(options.method)->check(network);
   attack::check_options(options.attack, network);
   if (!options.attack.domain && !options.max_eps) throw Error("radius: with --domain none, give --max-eps");
+  if (!(o.tolerance < 1.0)) throw Error("radius: --tolerance must be below 1");
 
   nlohmann::json results = nlohmann::json::array();
   if (!o.json)
@@ -97,7 +98,7 @@ Action register_radius(CLI::App& app) {
   cmd->add_option("--domain", o->domain, "Input domain LO,HI the balls are clipped to, or none")->capture_default_str();
   cmd->add_option("--max-eps", o->max_eps, "Largest radius searched (needed with --domain none)")
       ->check(positive_number);
-  cmd->add_option("--tolerance", o->tolerance, "Relative precision of the bisections")
+  cmd->add_option("--tolerance", o->tolerance, "Relative precision of the bisections, in (0, 1)")
       ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--steps", o->steps, "PGD steps per restart")->check(positive_number)->capture_default_str();

@@ -55,6 +55,8 @@ Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& i
   if (!(std::isfinite(max_eps) && max_eps > 0.0))
     throw Error("radius: the largest radius to search must be a finite number > 0");
   const double tolerance = options.relative_tolerance;
+  if (!(tolerance > 0.0 && tolerance < 1.0))
+    throw Error("radius: the relative tolerance must lie strictly between 0 and 1");
   const std::int64_t labels[] = {label};
   Radius radius;
   radius.label = label;

@@ -51,7 +51,8 @@ bool certifies(const bounds::Method& method, const model::Network& margins, cons
 
 // input: input_size, inside the domain; label in [0, output_size). Throws certnn::Error for an
 // unknown method, invalid attack options, a label out of range, a missing max_eps without a
-// domain, and Unsupported when the method refuses a layer of the network.
+// domain, a relative tolerance outside (0, 1), and Unsupported when the method refuses a layer
+// of the network.
 Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& input, std::int64_t label,
                          const RadiusOptions& options);
 

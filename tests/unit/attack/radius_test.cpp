@@ -141,6 +141,11 @@ TEST(Radius, UserErrors) {
   EXPECT_THROW(robustness_radius(network, x, 0, options), Error);  // no domain, no max_eps
   options.max_eps = 1.0;
   EXPECT_THROW(robustness_radius(network, x, 3, options), Error);  // not a class
+  for (const double tolerance : {0.0, 1.0, 5.0}) {
+    options.relative_tolerance = tolerance;
+    EXPECT_THROW(robustness_radius(network, x, 0, options), Error) << tolerance;
+  }
+  options.relative_tolerance = 0.01;
   options.method = "no-such-method";
   EXPECT_THROW(robustness_radius(network, x, 0, options), Error);
 }
