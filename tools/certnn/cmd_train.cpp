@@ -1,10 +1,14 @@
 // certnn train --data NAME|FILE --arch SPEC --mode MODE --eps E --epochs N --out MODEL.onnx ...:
 // trains a classifier, writes it as ONNX and a JSON training log beside it, and prints the final
-// train and test accuracy. Today: the linear binary classifier (--arch linear) in the modes
-// standard (hinge loss) and linear-robust (the exact L∞ worst case of the hinge loss).
+// train and test accuracy. Two trainers: the linear binary classifier (--arch linear, modes
+// standard and linear-robust, train/linear_trainer.hpp) and the networks of
+// train/architecture.hpp (modes standard, pgd and ibp, train/network_trainer.hpp).
 //
 // A run that diverges (NaN or infinite loss, exploding gradient) stops with an error and writes
 // nothing: no model and no log.
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -15,48 +19,76 @@
 #include "certnn/onnx/exporter.hpp"
 #include "certnn/train/linear_export.hpp"
 #include "certnn/train/linear_trainer.hpp"
+#include "certnn/train/network_trainer.hpp"
+#include "certnn/train/stable_blocks.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 
 namespace certnn::cli {
 namespace {
 
-constexpr const char* kAvailableArchs = "linear";
-constexpr const char* kAvailableModes = "standard, linear-robust";
+constexpr const char* kArchs = "linear, mlp:WxD, cnn-small, cnn-medium, cnn-large, stable:WxD, residual:WxD";
 
 struct TrainCommandOptions {
-  std::string data, arch, mode, out, log, optimizer = "sgd", schedule = "constant";
-  std::optional<double> eps;
-  int epochs = 10;
-  double learning_rate = 0.01, momentum = 0.9, weight_decay = 0.0, test_fraction = 0.2;
-  double validation_fraction = 0.1, explode = 1e6;
-  std::int64_t batch = 64;
+  std::string data, arch, mode, out, log, schedule = "constant";
+  std::optional<std::string> optimizer;    // default: sgd for linear, adam for networks
+  std::optional<double> eps, learning_rate;  // default rate: 0.01 for linear, 0.001 for networks
+  std::optional<std::int64_t> batch;         // default: 64 for linear, 128 for networks
+  int epochs = 10, pgd_steps = 7, threads = 2;
+  double momentum = 0.9, weight_decay = 0.0, test_fraction = 0.2;
+  double validation_fraction = 0.1, explode = 1e6, ramp = 0.5, kappa = 0.5;
   std::optional<int> patience;
   std::uint64_t seed = 0;
   bool json = false, quiet = false;
+
+  bool linear() const { return arch == "linear"; }
 };
 
-// The architectures and modes of the design that are not built yet get a clear refusal, not a
-// parse error, so a user learns what exists today.
-bool planned_arch(const std::string& arch) {
-  for (const char* prefix : {"mlp:", "stable:"})
-    if (arch.rfind(prefix, 0) == 0) return true;
-  return arch == "cnn-small" || arch == "cnn-medium" || arch == "cnn-large";
+void check_arch_and_mode(const TrainCommandOptions& o) {
+  if (!o.linear() && !train::is_network_architecture(o.arch))
+    throw Error("--arch " + o.arch + " is not an architecture; available: " + kArchs);
+  const char* modes = o.linear() ? "standard, linear-robust" : "standard, pgd, ibp";
+  const bool known = o.linear() ? (o.mode == "standard" || o.mode == "linear-robust")
+                                : (o.mode == "standard" || o.mode == "pgd" || o.mode == "ibp");
+  if (o.mode == "crown-ibp") throw Error("--mode crown-ibp is not available yet; available for --arch " + o.arch + ": " + modes);
+  if (!known) throw Error("--mode " + o.mode + " does not train --arch " + o.arch + "; available: " + modes);
+  if (o.mode != "standard" && !o.eps) throw Error("--mode " + o.mode + " needs --eps");
 }
 
-void check_arch_and_mode(const TrainCommandOptions& o) {
-  if (o.arch != "linear") {
-    if (planned_arch(o.arch))
-      throw Error("--arch " + o.arch + " is not available yet; available: " + kAvailableArchs);
-    throw Error("--arch " + o.arch + " is not an architecture; available: " + kAvailableArchs +
-                " (planned: mlp:WxD, cnn-small, cnn-medium, cnn-large, stable:WxD)");
-  }
-  if (o.mode == "pgd" || o.mode == "ibp" || o.mode == "crown-ibp")
-    throw Error("--mode " + o.mode + " is not available yet; available: " + kAvailableModes);
-  if (o.mode != "standard" && o.mode != "linear-robust")
-    throw Error("--mode " + o.mode + " is not a training mode; available: " + kAvailableModes +
-                " (planned: pgd, ibp, crown-ibp)");
-  if (o.mode == "linear-robust" && !o.eps) throw Error("--mode linear-robust needs --eps");
+train::Schedule schedule_of(const TrainCommandOptions& o) {
+  return o.schedule == "step"     ? train::Schedule::Step
+         : o.schedule == "cosine" ? train::Schedule::Cosine
+                                  : train::Schedule::Constant;
+}
+
+train::OptimizerOptions optimizer_of(const TrainCommandOptions& o) {
+  train::OptimizerOptions optimizer;
+  optimizer.kind = o.optimizer.value_or(o.linear() ? "sgd" : "adam") == "adam" ? train::OptimizerKind::Adam
+                                                                               : train::OptimizerKind::Sgd;
+  optimizer.momentum = o.momentum;
+  return optimizer;
+}
+
+train::NetworkTrainOptions network_options(const TrainCommandOptions& o) {
+  train::NetworkTrainOptions options;
+  options.mode = o.mode == "pgd" ? train::NetworkMode::Pgd
+                 : o.mode == "ibp" ? train::NetworkMode::Ibp
+                                   : train::NetworkMode::Standard;
+  options.eps = o.eps.value_or(0.0);
+  options.ramp = o.ramp;
+  options.final_kappa = o.kappa;
+  options.pgd_steps = o.pgd_steps;
+  options.epochs = o.epochs;
+  options.batch_size = o.batch.value_or(128);
+  options.learning_rate = o.learning_rate.value_or(1e-3);
+  options.schedule = schedule_of(o);
+  options.optimizer = optimizer_of(o);
+  options.weight_decay = o.weight_decay;
+  options.monitor.explosion_threshold = o.explode;
+  options.patience = o.patience;
+  options.seed = o.seed;
+  options.threads = o.threads;
+  return options;
 }
 
 train::LinearTrainOptions linear_options(const TrainCommandOptions& o) {
@@ -65,13 +97,10 @@ train::LinearTrainOptions linear_options(const TrainCommandOptions& o) {
   options.objective.eps = o.eps.value_or(0.0);
   options.objective.weight_decay = o.weight_decay;
   options.epochs = o.epochs;
-  options.batch_size = o.batch;
-  options.learning_rate = o.learning_rate;
-  options.schedule = o.schedule == "step"     ? train::Schedule::Step
-                     : o.schedule == "cosine" ? train::Schedule::Cosine
-                                              : train::Schedule::Constant;
-  options.optimizer.kind = o.optimizer == "adam" ? train::OptimizerKind::Adam : train::OptimizerKind::Sgd;
-  options.optimizer.momentum = o.momentum;
+  options.batch_size = o.batch.value_or(64);
+  options.learning_rate = o.learning_rate.value_or(0.01);
+  options.schedule = schedule_of(o);
+  options.optimizer = optimizer_of(o);
   options.monitor.explosion_threshold = o.explode;
   options.patience = o.patience;
   options.seed = o.seed;
@@ -98,10 +127,43 @@ std::string progress_line(const train::EpochRecord& r, int epochs) {
   std::ostringstream line;
   line << std::setprecision(4) << "epoch " << r.epoch << "/" << epochs << "  loss " << r.loss << "  grad "
        << r.gradient_norm << "  train acc " << r.train_accuracy;
+  if (r.eps) line << "  eps " << *r.eps;
   if (r.validation_accuracy) line << "  val acc " << *r.validation_accuracy;
-  line << std::fixed << std::setprecision(1) << "  " << r.seconds_left << " s left";
+  line << std::fixed << std::setprecision(1) << "  " << r.seconds << " s  (" << r.seconds_left << " s left)";
   return line.str();
 }
+
+// A bar redrawn in place on a terminal, at most four times a second; nothing when stderr is a
+// file (the epoch lines are the record there).
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
+
+  void update(const train::BatchProgress& p) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (p.batch != p.batches && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(kWidth * p.batch / std::max<std::int64_t>(p.batches, 1));
+    std::ostringstream line;
+    line << "\repoch " << p.epoch << "/" << p.epochs << " [" << std::string(static_cast<std::size_t>(filled), '=')
+         << std::string(static_cast<std::size_t>(kWidth - filled), ' ') << "] " << p.batch << "/" << p.batches
+         << std::setprecision(4) << "  loss " << p.loss << "  acc " << p.accuracy << std::fixed << std::setprecision(0)
+         << "  " << p.seconds_left << " s left ";
+    std::cerr << line.str() << std::flush;
+    drawn_ = true;
+  }
+  // Clears the bar before a full line is printed.
+  void clear() {
+    if (drawn_) std::cerr << "\r" << std::string(100, ' ') << "\r";
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_, drawn_ = false;
+  std::chrono::steady_clock::time_point last_{};
+};
 
 nlohmann::json epoch_json(const train::EpochRecord& r) {
   nlohmann::json entry = {{"epoch", r.epoch},
@@ -113,20 +175,36 @@ nlohmann::json epoch_json(const train::EpochRecord& r) {
   entry["validation_loss"] = r.validation_loss ? nlohmann::json(*r.validation_loss) : nlohmann::json(nullptr);
   entry["validation_accuracy"] =
       r.validation_accuracy ? nlohmann::json(*r.validation_accuracy) : nlohmann::json(nullptr);
+  if (r.eps) entry["eps"] = *r.eps;
   return entry;
 }
 
 nlohmann::json options_json(const TrainCommandOptions& o) {
-  return {{"data", o.data},           {"arch", o.arch},
-          {"mode", o.mode},           {"eps", o.eps.value_or(0.0)},
-          {"epochs", o.epochs},       {"batch", o.batch},
-          {"lr", o.learning_rate},    {"optimizer", o.optimizer},
-          {"momentum", o.momentum},   {"schedule", o.schedule},
-          {"weight_decay", o.weight_decay}, {"seed", o.seed},
-          {"test_fraction", o.test_fraction},
-          {"validation_fraction", o.patience ? nlohmann::json(o.validation_fraction) : nlohmann::json(nullptr)},
-          {"patience", o.patience ? nlohmann::json(*o.patience) : nlohmann::json(nullptr)},
-          {"explode", o.explode}};
+  const bool linear = o.linear();
+  nlohmann::json options = {
+      {"data", o.data},
+      {"arch", o.arch},
+      {"mode", o.mode},
+      {"eps", o.eps.value_or(0.0)},
+      {"epochs", o.epochs},
+      {"batch", o.batch.value_or(linear ? 64 : 128)},
+      {"lr", o.learning_rate.value_or(linear ? 0.01 : 1e-3)},
+      {"optimizer", o.optimizer.value_or(linear ? "sgd" : "adam")},
+      {"momentum", o.momentum},
+      {"schedule", o.schedule},
+      {"weight_decay", o.weight_decay},
+      {"seed", o.seed},
+      {"test_fraction", o.test_fraction},
+      {"validation_fraction", o.patience ? nlohmann::json(o.validation_fraction) : nlohmann::json(nullptr)},
+      {"patience", o.patience ? nlohmann::json(*o.patience) : nlohmann::json(nullptr)},
+      {"explode", o.explode}};
+  if (o.mode == "ibp") {
+    options["ramp"] = o.ramp;
+    options["kappa"] = o.kappa;
+  }
+  if (o.mode == "pgd") options["pgd_steps"] = o.pgd_steps;
+  if (!linear) options["threads"] = o.threads;
+  return options;
 }
 
 void write_text(const std::string& path, const std::string& text) {
@@ -135,38 +213,89 @@ void write_text(const std::string& path, const std::string& text) {
   if (!out.flush()) throw Error(path + ": cannot write the training log");
 }
 
-void run_train(const TrainCommandOptions& o) {
-  check_arch_and_mode(o);
+// What either trainer hands to the common epilogue.
+struct Trained {
+  model::Network network;
+  std::vector<train::EpochRecord> history;
+  bool stopped_early = false;
+  int best_epoch = 0;
+  double train_accuracy = 0.0;
+  std::optional<double> test_accuracy;
+  nlohmann::json extra = nlohmann::json::object();  // architecture-specific results for the log
+};
+
+Trained train_linear_model(const TrainCommandOptions& o, const data::Split& split, const data::Dataset* validation,
+                           const train::EpochCallback& on_epoch) {
   const train::LinearTrainOptions options = linear_options(o);
   train::check_train_options(options);
+  const train::LinearTrainResult result = train::train_linear(split.train, validation, options, on_epoch);
+  Trained trained{train::linear_network(result.classifier, split.train.sample_shape), result.history,
+                  result.stopped_early, result.best_epoch,
+                  train::linear_robust_accuracy(result.classifier, split.train, 0.0), std::nullopt};
+  if (split.test.size() > 0) trained.test_accuracy = train::linear_robust_accuracy(result.classifier, split.test, 0.0);
+  return trained;
+}
+
+nlohmann::json stability_json(const train::StabilityCertificate& certificate) {
+  nlohmann::json out = {{"lipschitz_upper", certificate.lipschitz_upper}};
+  if (!certificate.step_products.empty()) {
+    out["non_expansive"] = certificate.non_expansive;
+    out["step_norm_products"] = certificate.step_products;
+  }
+  return out;
+}
+
+Trained train_network_model(const TrainCommandOptions& o, const data::Split& split, const data::Dataset* validation,
+                            const train::EpochCallback& on_epoch) {
+  const train::NetworkTrainOptions options = network_options(o);
+  train::check_network_options(options);
+  const train::TrainableNetwork initial =
+      train::build_architecture(o.arch, split.train.sample_shape, split.train.classes, o.seed);
+  ProgressBar bar(!o.quiet);
+  const train::NetworkTrainResult result = train::train_network(
+      initial, split.train, validation, options,
+      [&](const train::EpochRecord& record) {
+        bar.clear();
+        on_epoch(record);
+      },
+      [&](const train::BatchProgress& progress) { bar.update(progress); });
+  bar.clear();
+  Trained trained{train::to_network(result.network), result.history, result.stopped_early, result.best_epoch,
+                  train::clean_score(result.network, split.train).accuracy, std::nullopt};
+  if (split.test.size() > 0) trained.test_accuracy = train::clean_score(result.network, split.test).accuracy;
+  trained.extra["parameters"] = result.network.parameters.size();
+  trained.extra["stability"] = stability_json(train::certify_stability(result.network));
+  return trained;
+}
+
+void run_train(const TrainCommandOptions& o) {
+  check_arch_and_mode(o);
   data::Split split = data::load_split(o.data, o.test_fraction, o.seed);
   std::optional<data::Dataset> validation;
   if (o.patience) validation = split_off_validation(split.train, o.validation_fraction, o.seed);
-
-  const train::LinearTrainResult result =
-      train::train_linear(split.train, validation ? &*validation : nullptr, options,
-                          [&](const train::EpochRecord& record) {
-                            if (!o.quiet) std::cerr << progress_line(record, o.epochs) << std::endl;
-                          });
+  const train::EpochCallback on_epoch = [&](const train::EpochRecord& record) {
+    if (!o.quiet) std::cerr << progress_line(record, o.epochs) << std::endl;
+  };
+  const data::Dataset* held_out = validation ? &*validation : nullptr;
+  const Trained trained = o.linear() ? train_linear_model(o, split, held_out, on_epoch)
+                                     : train_network_model(o, split, held_out, on_epoch);
 
   // Only a run that finished without divergence gets here: the model and its log are written.
-  onnx::export_model(train::linear_network(result.classifier, split.train.sample_shape), o.out);
-  const double train_accuracy = train::linear_robust_accuracy(result.classifier, split.train, 0.0);
-  const bool tested = split.test.size() > 0;
-  const double test_accuracy = tested ? train::linear_robust_accuracy(result.classifier, split.test, 0.0) : 0.0;
-
+  onnx::export_model(trained.network, o.out);
   nlohmann::json epochs = nlohmann::json::array();
-  for (const train::EpochRecord& record : result.history) epochs.push_back(epoch_json(record));
+  for (const train::EpochRecord& record : trained.history) epochs.push_back(epoch_json(record));
   const std::string log_path = o.log.empty() ? default_log_path(o.out) : o.log;
-  const nlohmann::json summary = {{"model", o.out},
-                                  {"log", log_path},
-                                  {"train_samples", split.train.size()},
-                                  {"test_samples", split.test.size()},
-                                  {"epochs_run", result.history.size()},
-                                  {"best_epoch", result.best_epoch},
-                                  {"stopped_early", result.stopped_early},
-                                  {"train_accuracy", train_accuracy},
-                                  {"test_accuracy", tested ? nlohmann::json(test_accuracy) : nlohmann::json(nullptr)}};
+  nlohmann::json summary = {{"model", o.out},
+                            {"log", log_path},
+                            {"train_samples", split.train.size()},
+                            {"test_samples", split.test.size()},
+                            {"epochs_run", trained.history.size()},
+                            {"best_epoch", trained.best_epoch},
+                            {"stopped_early", trained.stopped_early},
+                            {"train_accuracy", trained.train_accuracy},
+                            {"test_accuracy", trained.test_accuracy ? nlohmann::json(*trained.test_accuracy)
+                                                                    : nlohmann::json(nullptr)}};
+  summary.update(trained.extra);
   nlohmann::json log = summary;
   log["options"] = options_json(o);
   log["epochs"] = epochs;
@@ -176,10 +305,18 @@ void run_train(const TrainCommandOptions& o) {
     std::cout << summary.dump() << "\n";
     return;
   }
-  std::cout << std::setprecision(4) << "train accuracy  " << train_accuracy << " (" << split.train.size()
+  std::cout << std::setprecision(4) << "train accuracy  " << trained.train_accuracy << " (" << split.train.size()
             << " samples)\n";
-  if (tested) std::cout << "test accuracy   " << test_accuracy << " (" << split.test.size() << " samples)\n";
-  if (result.stopped_early) std::cout << "stopped early; kept epoch " << result.best_epoch << "\n";
+  if (trained.test_accuracy)
+    std::cout << "test accuracy   " << *trained.test_accuracy << " (" << split.test.size() << " samples)\n";
+  if (trained.extra.contains("stability")) {
+    const nlohmann::json& stability = trained.extra["stability"];
+    std::cout << "L2 Lipschitz    <= " << stability["lipschitz_upper"].get<double>() << " (certified)\n";
+    if (stability.contains("non_expansive"))
+      std::cout << "stable blocks   " << (stability["non_expansive"].get<bool>() ? "proved" : "NOT proved")
+                << " non-expansive (h |W|_2^2 <= 2)\n";
+  }
+  if (trained.stopped_early) std::cout << "stopped early; kept epoch " << trained.best_epoch << "\n";
   std::cout << "model written to " << o.out << "\nlog written to " << log_path << "\n";
 }
 
@@ -189,22 +326,25 @@ Action register_train(CLI::App& app) {
   auto o = std::make_shared<TrainCommandOptions>();
   auto* cmd = app.add_subcommand("train", "Train a classifier and write it as ONNX with a JSON training log");
   cmd->footer(
-      "Available today: --arch linear (a binary classifier on a 2-class dataset, written as a 2-output network) "
-      "with --mode standard (hinge loss) or linear-robust (hinge loss of the exact L-inf worst case, margin "
-      "y*s(x) - eps*|w|_1). A run whose loss becomes NaN or infinite, or whose gradient norm exceeds --explode, "
-      "stops with an error and writes no model.");
+      "Architectures: linear (a binary classifier on a 2-class dataset, written as a 2-output network; modes "
+      "standard = hinge loss, linear-robust = hinge loss of the exact L-inf worst case y*s(x) - eps*|w|_1); "
+      "mlp:WxD, cnn-small, cnn-medium, cnn-large (Gowal et al. 2018), stable:WxD (non-expansive residual blocks "
+      "x - h W^T relu(W x + b) with h |W|_2^2 <= 2 enforced and proved), residual:WxD (unconstrained blocks "
+      "x + V relu(W x + b)); modes standard (cross-entropy), pgd (Madry et al.), ibp (Gowal et al.: eps and "
+      "kappa ramp over --ramp of the steps). A run whose loss becomes NaN or infinite, or whose gradient norm "
+      "exceeds --explode, stops with an error and writes no model.");
   cmd->add_option("--data", o->data, "Dataset: fashion-mnist, digits, mnist, mnist01, or a labelled CSV file (label in the first column)")->required();
-  cmd->add_option("--arch", o->arch, "Architecture (available: linear)")->required();
-  cmd->add_option("--mode", o->mode, "Training mode (available: standard, linear-robust)")->required();
+  cmd->add_option("--arch", o->arch, "Architecture: linear, mlp:WxD, cnn-small, cnn-medium, cnn-large, stable:WxD, residual:WxD")->required();
+  cmd->add_option("--mode", o->mode, "Training mode: standard, pgd, ibp (networks); standard, linear-robust (linear)")->required();
   cmd->add_option("--eps", o->eps, "L-inf radius the robust modes train for")->check(non_negative_number);
   cmd->add_option("--epochs", o->epochs, "Passes over the training set")->required()->check(positive_number);
   cmd->add_option("--out", o->out, "ONNX model file to write")->required();
   cmd->add_option("--log", o->log, "JSON training log to write (default: the model path with .json)");
-  cmd->add_option("--lr", o->learning_rate, "Base learning rate")->check(positive_number)->capture_default_str();
-  cmd->add_option("--batch", o->batch, "Mini-batch size")->check(positive_number)->capture_default_str();
-  cmd->add_option("--optimizer", o->optimizer, "Optimiser")
-      ->check(CLI::IsMember({"sgd", "adam"}))
-      ->capture_default_str();
+  cmd->add_option("--lr", o->learning_rate, "Base learning rate (default 0.01 linear, 0.001 networks)")
+      ->check(positive_number);
+  cmd->add_option("--batch", o->batch, "Mini-batch size (default 64 linear, 128 networks)")->check(positive_number);
+  cmd->add_option("--optimizer", o->optimizer, "Optimiser: sgd or adam (default sgd linear, adam networks)")
+      ->check(CLI::IsMember({"sgd", "adam"}));
   cmd->add_option("--momentum", o->momentum, "SGD momentum in [0, 1)")->check(CLI::Range(0.0, 1.0))->capture_default_str();
   cmd->add_option("--schedule", o->schedule, "Learning rates: constant, step (/10 at 1/2 and 3/4), cosine")
       ->check(CLI::IsMember({"constant", "step", "cosine"}))
@@ -225,10 +365,18 @@ Action register_train(CLI::App& app) {
                   "With --patience: share of the training part held out for validation")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_flag("--quiet", o->quiet, "No progress lines on stderr");
+  cmd->add_option("--ramp", o->ramp, "ibp: share of the steps over which eps grows from 0 and kappa falls from 1")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--kappa", o->kappa, "ibp: weight of the natural loss after the ramp")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--pgd-steps", o->pgd_steps, "pgd: attack steps per batch")->check(positive_number)->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Networks: threads sharing each batch")->check(positive_number)->capture_default_str();
+  cmd->add_flag("--quiet", o->quiet, "No progress on stderr");
   cmd->add_flag("--json", o->json,
                 "Print {\"model\",\"log\",\"train_samples\",\"test_samples\",\"epochs_run\",\"best_epoch\","
-                "\"stopped_early\",\"train_accuracy\",\"test_accuracy\"}");
+                "\"stopped_early\",\"train_accuracy\",\"test_accuracy\"} (networks add \"parameters\" and \"stability\")");
   return [o] { run_train(*o); };
 }
 

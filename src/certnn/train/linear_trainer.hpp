@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "certnn/data/dataset.hpp"
+#include "certnn/train/epoch_record.hpp"
 #include "certnn/train/linear_classifier.hpp"
 #include "certnn/train/linear_loss.hpp"
 #include "certnn/train/monitor.hpp"
@@ -36,27 +37,12 @@ struct LinearTrainOptions {
 // or ≤ 0, eps or weight decay negative or not finite, a patience < 1, invalid optimiser options.
 void check_train_options(const LinearTrainOptions& options);
 
-// The record of one epoch, taken over the whole training set with the parameters at its end.
-struct EpochRecord {
-  int epoch = 0;                // from 1
-  double learning_rate = 0.0;
-  double loss = 0.0;            // the objective on the training set
-  double gradient_norm = 0.0;   // ‖∇θ L‖₂ on the training set, θ = (w, b)
-  double train_accuracy = 0.0;  // clean accuracy
-  std::optional<double> validation_loss, validation_accuracy;
-  double seconds = 0.0;         // wall time of the epoch
-  double seconds_left = 0.0;    // estimated for the remaining epochs
-};
-
 struct LinearTrainResult {
   LinearClassifier classifier;  // the last epoch's, or with early stopping the best epoch's
   std::vector<EpochRecord> history;
   bool stopped_early = false;
   int best_epoch = 0;           // the epoch whose parameters the classifier holds
 };
-
-// Called after every epoch (progress lines, logs).
-using EpochCallback = std::function<void(const EpochRecord&)>;
 
 // train, validation: datasets of 2 classes with the same sample size (binary_targets). Starts
 // from w = 0, b = 0. Every mini-batch step checks its loss and gradient (check_convergence), as

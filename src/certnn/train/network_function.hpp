@@ -1,0 +1,36 @@
+// A trainable network's function written on an expression graph (expression.hpp), for the
+// trainers' losses: its logits at points, and the interval bound propagation (IBP) of Gowal et
+// al. (2018) through it, with the specification folded into the last layer.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "certnn/train/architecture.hpp"
+#include "certnn/train/expression.hpp"
+
+namespace certnn::train {
+
+// One graph variable per parameter block, holding the network's current values.
+std::vector<Var> bind_parameters(Graph& graph, const TrainableNetwork& network);
+
+// Logits (classes × batch) at the columns of `inputs` (input_size × batch).
+Var logits(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters, Var inputs);
+
+// An interval as centre and radius (radius ≥ 0), rows × batch.
+struct IntervalVar {
+  Var centre, radius;
+};
+
+// IBP of every layer but the last from the boxes [lower, upper] (input_size × batch each).
+IntervalVar penultimate_interval(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters,
+                                 const Matrix& lower, const Matrix& upper);
+
+// Upper bounds of y_j − y_label over each column's box (classes × batch, 0 in the label's row),
+// by IBP with the last dense layer and the label difference merged (Graph::label_difference_upper).
+// Cross-entropy of these as logits is the robust loss of IBP training.
+Var worst_case_differences(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters,
+                           const Matrix& lower, const Matrix& upper, std::span<const std::int64_t> labels);
+
+}  // namespace certnn::train

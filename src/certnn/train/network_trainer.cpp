@@ -1,0 +1,225 @@
+#include "certnn/train/network_trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <numeric>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "certnn/attack/pgd.hpp"
+#include "certnn/core/error.hpp"
+#include "certnn/model/forward.hpp"
+#include "certnn/train/stable_blocks.hpp"
+#include "certnn/train/training_loss.hpp"
+
+namespace certnn::train {
+namespace {
+
+using Eigen::Index;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+void check_dataset(const data::Dataset& dataset, const TrainableNetwork& network, const char* role) {
+  if (dataset.inputs.rows() != network.input_size())
+    throw ShapeError(std::string("training: the ") + role + " set '" + dataset.name + "' has samples of " +
+                     std::to_string(dataset.inputs.rows()) + " elements, the network takes " +
+                     std::to_string(network.input_size()));
+  for (std::int64_t label : dataset.labels)
+    if (label < 0 || label >= network.classes)
+      throw Error(std::string("training: the ") + role + " set has label " + std::to_string(label) +
+                  ", the network has " + std::to_string(network.classes) + " classes");
+}
+
+// PGD adversarial points for the batch (Madry et al.: a fixed number of steps, no early stop, so
+// the model trains on the strongest points found). Columns are split across threads.
+Eigen::MatrixXd adversarial_inputs(const TrainableNetwork& network, const Eigen::MatrixXd& inputs,
+                                   std::span<const std::int64_t> labels, const NetworkTrainOptions& options,
+                                   std::uint64_t seed) {
+  const model::Network exported = to_network(network);
+  attack::Options attack;
+  attack.eps = options.eps;
+  attack.steps = options.pgd_steps;
+  attack.step_size = 2.5 * options.eps / options.pgd_steps;
+  attack.domain = options.domain;
+  attack.stop_at_success = false;
+  Eigen::MatrixXd adversarial(inputs.rows(), inputs.cols());
+  const Index slices = std::clamp<Index>(options.threads, 1, std::max<Index>(inputs.cols(), 1));
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(slices));
+  const auto run = [&](Index k) {
+    const Index first = inputs.cols() * k / slices, last = inputs.cols() * (k + 1) / slices;
+    try {
+      attack::Options slice = attack;
+      slice.seed = seed * 1000003 + static_cast<std::uint64_t>(k);
+      const auto outcomes = attack::pgd(exported, inputs.middleCols(first, last - first),
+                                        labels.subspan(first, last - first), slice);
+      for (Index j = first; j < last; ++j) adversarial.col(j) = outcomes[static_cast<std::size_t>(j - first)].point;
+    } catch (...) {
+      errors[static_cast<std::size_t>(k)] = std::current_exception();
+    }
+  };
+  std::vector<std::thread> workers;
+  for (Index k = 1; k < slices; ++k) workers.emplace_back(run, k);
+  run(0);
+  for (std::thread& worker : workers) worker.join();
+  for (const std::exception_ptr& error : errors)
+    if (error) std::rethrow_exception(error);
+  return adversarial;
+}
+
+// κ and ε of an ibp step t of T.
+StepObjective ibp_objective(const NetworkTrainOptions& options, std::int64_t step, std::int64_t total_steps) {
+  const double ramp_steps = options.ramp * static_cast<double>(total_steps);
+  const double progress = ramp_steps > 0 ? std::min(1.0, static_cast<double>(step) / ramp_steps) : 1.0;
+  return {1.0 - (1.0 - options.final_kappa) * progress, options.eps * progress, options.domain};
+}
+
+}  // namespace
+
+void check_network_options(const NetworkTrainOptions& o) {
+  if (o.epochs < 1) throw Error("training: epochs must be ≥ 1");
+  if (o.batch_size < 1) throw Error("training: batch size must be ≥ 1");
+  if (!(std::isfinite(o.learning_rate) && o.learning_rate > 0.0))
+    throw Error("training: the learning rate must be a finite number > 0");
+  if (o.mode != NetworkMode::Standard && !(std::isfinite(o.eps) && o.eps > 0.0))
+    throw Error("training: the robust modes need a finite eps > 0");
+  if (!(o.ramp >= 0.0 && o.ramp <= 1.0)) throw Error("training: the ramp share must lie in [0, 1]");
+  if (!(o.final_kappa >= 0.0 && o.final_kappa <= 1.0)) throw Error("training: kappa must lie in [0, 1]");
+  if (o.pgd_steps < 1) throw Error("training: PGD steps must be ≥ 1");
+  if (!(std::isfinite(o.weight_decay) && o.weight_decay >= 0.0))
+    throw Error("training: weight decay must be a finite number ≥ 0");
+  if (o.patience && *o.patience < 1) throw Error("training: patience must be ≥ 1");
+  if (!(o.monitor.explosion_threshold > 0.0)) throw Error("training: the gradient explosion threshold must be > 0");
+  if (o.threads < 1) throw Error("training: threads must be ≥ 1");
+  check_optimizer_options(o.optimizer);
+}
+
+CleanScore clean_score(const TrainableNetwork& network, const data::Dataset& dataset) {
+  const model::Network exported = to_network(network);
+  CleanScore score;
+  if (dataset.size() == 0) return score;
+  constexpr Index kChunk = 1000;
+  for (Index first = 0; first < dataset.size(); first += kChunk) {
+    const Index size = std::min(kChunk, dataset.size() - first);
+    const Eigen::MatrixXd logits = model::forward<double>(exported, dataset.inputs.middleCols(first, size));
+    for (Index s = 0; s < size; ++s) {
+      const std::int64_t label = dataset.labels[static_cast<std::size_t>(first + s)];
+      const double top = logits.col(s).maxCoeff();
+      score.loss += top + std::log((logits.col(s).array() - top).exp().sum()) - logits(label, s);
+      Index best = 0;
+      logits.col(s).maxCoeff(&best);
+      if (best == label) score.accuracy += 1.0;
+    }
+  }
+  score.loss /= static_cast<double>(dataset.size());
+  score.accuracy /= static_cast<double>(dataset.size());
+  return score;
+}
+
+NetworkTrainResult train_network(TrainableNetwork network, const data::Dataset& train,
+                                 const data::Dataset* validation, const NetworkTrainOptions& options,
+                                 const EpochCallback& on_epoch, const BatchCallback& on_batch) {
+  check_network_options(options);
+  check_dataset(train, network, "training");
+  if (train.size() == 0) throw Error("training: the training set '" + train.name + "' is empty");
+  const bool validating = validation && validation->size() > 0;
+  if (validating) check_dataset(*validation, network, "validation");
+  if (options.patience && !validating)
+    throw Error("training: early stopping (patience) needs a non-empty validation set");
+
+  const Index count = train.size(), n = train.inputs.rows();
+  const std::int64_t batches = (count + options.batch_size - 1) / options.batch_size;
+  const std::int64_t total_steps = batches * options.epochs;
+  Optimizer optimizer(options.optimizer, network.parameters.size());
+  StableConstraint constraint(network);
+  constraint.enforce(network);
+  EarlyStopping early_stopping(options.patience);
+  std::mt19937_64 generator(options.seed);
+  std::vector<Index> order(static_cast<std::size_t>(count));
+  std::iota(order.begin(), order.end(), Index{0});
+  Eigen::MatrixXd inputs;
+  std::vector<std::int64_t> labels;
+  NetworkTrainResult result;
+  result.network = network;
+  std::int64_t step = 0;
+  const auto start = Clock::now();
+
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
+    const double rate = learning_rate_at(options.schedule, options.learning_rate, epoch - 1, options.epochs);
+    std::shuffle(order.begin(), order.end(), generator);
+    double loss_sum = 0.0, gradient_norm_sum = 0.0;
+    std::int64_t correct = 0, seen = 0;
+    StepObjective objective;
+    for (std::int64_t batch = 0; batch < batches; ++batch, ++step) {
+      const Index first = batch * options.batch_size, size = std::min<Index>(options.batch_size, count - first);
+      inputs.resize(n, size);
+      labels.resize(static_cast<std::size_t>(size));
+      for (Index j = 0; j < size; ++j) {
+        const Index s = order[static_cast<std::size_t>(first + j)];
+        inputs.col(j) = train.inputs.col(s);
+        labels[static_cast<std::size_t>(j)] = train.labels[static_cast<std::size_t>(s)];
+      }
+      objective = {1.0, 0.0, options.domain};
+      if (options.mode == NetworkMode::Ibp) objective = ibp_objective(options, step, total_steps);
+      if (options.mode == NetworkMode::Pgd)
+        inputs = adversarial_inputs(network, inputs, labels, options, options.seed + static_cast<std::uint64_t>(step));
+
+      StepResult result_of_step = training_step(network, inputs, labels, objective, options.threads);
+      if (options.weight_decay > 0.0) result_of_step.gradient += options.weight_decay * network.parameters;
+      const double gradient_norm = result_of_step.gradient.norm();
+      check_convergence(options.monitor, epoch, result_of_step.loss, gradient_norm);
+      optimizer.step(network.parameters, result_of_step.gradient, rate);
+      if (!network.parameters.allFinite())
+        throw TrainingDiverged("training diverged at epoch " + std::to_string(epoch) +
+                               ": the parameters overflowed (inf or NaN) after a step of learning rate " +
+                               std::to_string(rate));
+      constraint.enforce(network);
+
+      loss_sum += result_of_step.loss * static_cast<double>(size);
+      gradient_norm_sum += gradient_norm;
+      correct += result_of_step.correct;
+      seen += size;
+      if (on_batch) {
+        const double done = static_cast<double>(step + 1) / static_cast<double>(total_steps);
+        on_batch({epoch, options.epochs, batch + 1, batches, loss_sum / static_cast<double>(seen),
+                  static_cast<double>(correct) / static_cast<double>(seen), seconds_since(start) * (1.0 / done - 1.0)});
+      }
+    }
+
+    EpochRecord record;
+    record.epoch = epoch;
+    record.learning_rate = rate;
+    record.loss = loss_sum / static_cast<double>(seen);
+    record.gradient_norm = gradient_norm_sum / static_cast<double>(batches);
+    record.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
+    if (options.mode != NetworkMode::Standard)
+      record.eps = options.mode == NetworkMode::Ibp ? objective.eps : options.eps;
+    bool best = true;
+    if (validating) {
+      const CleanScore held_out = clean_score(network, *validation);
+      record.validation_loss = held_out.loss;
+      record.validation_accuracy = held_out.accuracy;
+      best = early_stopping.record(held_out.loss);
+    }
+    if (best || !options.patience) {
+      result.network = network;
+      result.best_epoch = epoch;
+    }
+    record.seconds = seconds_since(epoch_start);
+    record.seconds_left = estimated_seconds_left(seconds_since(start), epoch, options.epochs);
+    result.history.push_back(record);
+    if (on_epoch) on_epoch(record);
+    if (early_stopping.should_stop()) {
+      result.stopped_early = epoch < options.epochs;
+      break;
+    }
+  }
+  make_provably_stable(result.network);
+  return result;
+}
+
+}  // namespace certnn::train
