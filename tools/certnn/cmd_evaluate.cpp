@@ -1,6 +1,7 @@
-// certnn evaluate MODEL --data NAME|FILE --eps E [--method M] [--attack pgd|none] ...: clean,
-// PGD and certified accuracy of a classifier on the test split of a dataset, over L∞ balls of
-// radius E clipped to the domain [0, 1] (train/robust_evaluation.hpp states what each counts).
+// certnn evaluate MODEL --data NAME|FILE --eps E [--norm linf|l2] [--method M] [--attack pgd|none]
+// ...: clean, PGD and certified accuracy of a classifier on the test split of a dataset, over L∞
+// or L2 balls of radius E clipped to the domain [0, 1] (train/robust_evaluation.hpp states what
+// each counts and how each norm is certified).
 #include <iomanip>
 #include <iostream>
 
@@ -15,7 +16,7 @@ namespace certnn::cli {
 namespace {
 
 struct EvaluateCommandOptions {
-  std::string model, data, method = "crown", attack = "pgd", domain = "0,1";
+  std::string model, data, norm = "linf", method = "crown", attack = "pgd", domain = "0,1";
   double eps = 0.0, test_fraction = 0.2;
   int steps = 40, restarts = 1;
   std::optional<std::int64_t> limit;
@@ -28,7 +29,9 @@ void run_evaluate(const EvaluateCommandOptions& o) {
   const data::Split split = data::load_split(o.data, o.test_fraction, o.seed);
   if (split.test.size() == 0) throw Error(o.data + ": the test split is empty (--test-fraction " +
                                           format_real(o.test_fraction) + ")");
+  const bool l2 = o.norm == "l2";
   train::RobustEvaluationOptions options;
+  options.norm = l2 ? attack::Norm::L2 : attack::Norm::Linf;
   options.eps = o.eps;
   options.method = o.method;
   options.domain = parse_domain(o.domain);
@@ -43,20 +46,31 @@ void run_evaluate(const EvaluateCommandOptions& o) {
   const train::RobustEvaluation result = train::evaluate_robustness(network, split.test, options);
   const std::optional<double> pgd = result.pgd_accuracy();
   if (o.json) {
-    // Keys in the documented order (nlohmann::json would sort them).
-    const nlohmann::ordered_json report = {{"n", result.samples},
-                                   {"clean_accuracy", result.clean_accuracy()},
-                                   {"pgd_accuracy", pgd ? nlohmann::ordered_json(*pgd) : nlohmann::ordered_json(nullptr)},
-                                   {"certified_accuracy", result.certified_accuracy()},
-                                   {"seconds", result.seconds}};
+    // Keys in the documented order (nlohmann::json would sort them); L2 adds its own after them.
+    nlohmann::ordered_json report = {{"n", result.samples},
+                                     {"clean_accuracy", result.clean_accuracy()},
+                                     {"pgd_accuracy", pgd ? nlohmann::ordered_json(*pgd) : nlohmann::ordered_json(nullptr)},
+                                     {"certified_accuracy", result.certified_accuracy()},
+                                     {"seconds", result.seconds}};
+    if (l2) {
+      report["norm"] = o.norm;
+      report["lipschitz_bound"] = *result.lipschitz_bound;
+    }
     std::cout << report.dump() << "\n";
     return;
   }
   std::cout << std::setprecision(4) << "samples             " << result.samples << " (test split of " << o.data
             << ")\nclean accuracy      " << result.clean_accuracy() << "\n";
-  if (pgd) std::cout << "pgd accuracy        " << *pgd << " (eps " << format_real(o.eps) << ", " << o.steps << " steps)\n";
-  std::cout << "certified accuracy  " << result.certified_accuracy() << " (" << o.method << ")\n"
-            << "seconds             " << result.seconds << "\n";
+  if (pgd)
+    std::cout << "pgd accuracy        " << *pgd << " (" << o.norm << " eps " << format_real(o.eps) << ", " << o.steps
+              << " steps)\n";
+  std::cout << "certified accuracy  " << result.certified_accuracy() << " (";
+  if (l2) {
+    std::cout << "Lipschitz certificate, global bound " << *result.lipschitz_bound;
+  } else {
+    std::cout << o.method;
+  }
+  std::cout << ")\nseconds             " << result.seconds << "\n";
 }
 
 }  // namespace
@@ -65,14 +79,20 @@ Action register_evaluate(CLI::App& app) {
   auto o = std::make_shared<EvaluateCommandOptions>();
   auto* cmd = app.add_subcommand("evaluate", "Clean, PGD and certified accuracy on a dataset's test split");
   cmd->footer(
-      "A sample is PGD-correct when correctly classified and PGD finds no adversarial example in its L-inf "
-      "ball; certified when correctly classified and the bound method proves every margin positive over the "
-      "ball. So certified <= pgd <= clean accuracy. The split is the one certnn train makes with the same "
-      "--test-fraction and --seed.");
+      "A sample is PGD-correct when correctly classified and PGD finds no adversarial example in its ball; "
+      "certified when correctly classified and every margin y[label] - y[j] is proved positive over the ball: "
+      "for L-inf by the bound method, for L2 by the global Lipschitz bound (the margin at the input, enclosed "
+      "rigorously, exceeds the margin's Lipschitz bound times eps). So certified <= pgd <= clean accuracy. The "
+      "split is the one certnn train makes with the same --test-fraction and --seed.");
   cmd->add_option("model", o->model, "ONNX model file")->required();
   cmd->add_option("--data", o->data, "Dataset: fashion-mnist, digits, mnist, mnist01, or a labelled CSV file (label in the first column)")->required();
-  cmd->add_option("--eps", o->eps, "L-inf radius of the balls")->required()->check(non_negative_number);
-  cmd->add_option("--method", o->method, "Bound method that certifies")->capture_default_str();
+  cmd->add_option("--eps", o->eps, "Radius of the balls in the --norm norm")->required()->check(non_negative_number);
+  cmd->add_option("--norm", o->norm, "Norm of the balls")
+      ->check(CLI::IsMember({"linf", "l2"}))
+      ->capture_default_str();
+  cmd->add_option("--method", o->method, "Bound method that certifies L-inf balls (ignored for L2: certified by the "
+                                         "global Lipschitz bound)")
+      ->capture_default_str();
   cmd->add_option("--attack", o->attack, "Attack for the PGD accuracy")
       ->check(CLI::IsMember({"pgd", "none"}))
       ->capture_default_str();
@@ -86,7 +106,7 @@ Action register_evaluate(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Seed of the split and of PGD's random starts")->capture_default_str();
   cmd->add_flag("--json", o->json,
                 "Print {\"n\",\"clean_accuracy\",\"pgd_accuracy\" (null with --attack none),\"certified_accuracy\","
-                "\"seconds\"}");
+                "\"seconds\"}, with --norm l2 also \"norm\" and \"lipschitz_bound\"");
   return [o] { run_evaluate(*o); };
 }
 

@@ -16,24 +16,20 @@ namespace {
 using namespace certnn::model;
 namespace r = certnn::rounding;
 
-// The chains the tightening looks for are a pattern over a few kinds, not an analysis of every
-// kind: anything else simply is not such a chain.
+}  // namespace
+
 std::optional<LinearOperator> linear_operator_of(const LayerOp& op) {
   if (const auto* dense = std::get_if<Dense>(&op)) return dense_operator(dense->weight);
   if (const auto* conv = std::get_if<Conv2d>(&op)) return convolution_operator(*conv);
   return std::nullopt;
 }
 
-// c with 0 ≤ σ' ≤ c everywhere (generalised derivatives at kinks included), for the
-// activations whose derivative is never negative.
 std::optional<double> derivative_ceiling(const LayerOp& op) {
   if (std::holds_alternative<Relu>(op) || std::holds_alternative<Tanh>(op)) return 1.0;
   if (std::holds_alternative<Sigmoid>(op)) return 0.25;
   if (const auto* leaky = std::get_if<LeakyRelu>(&op); leaky && leaky->alpha >= 0.0 && leaky->alpha <= 1.0) return 1.0;
   return std::nullopt;
 }
-
-}  // namespace
 
 LipschitzUpper lipschitz_upper(const Network& network, const std::vector<LayerStability>& layers,
                                const StabilityOptions& options) {

@@ -13,10 +13,12 @@
 // three layers' bounds is kept.
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "certnn/model/network.hpp"
 #include "certnn/stability/layer_stability.hpp"
+#include "certnn/stability/linear_operator.hpp"
 
 namespace certnn::stability {
 
@@ -25,6 +27,14 @@ struct LipschitzUpper {
   std::vector<double> value;  // the bound for every network value (index = ValueId)
   int tightened = 0;          // number of linear–activation–linear chains where the pair bound won
 };
+
+// The parts of the tightened chains, shared with the margin bounds (margin_lipschitz.hpp).
+// The linear map of a Dense or Conv layer (bias dropped); none for other kinds, which simply are
+// not part of such a chain.
+std::optional<LinearOperator> linear_operator_of(const model::LayerOp& op);
+// c with 0 ≤ (σ(a) − σ(b)) / (a − b) ≤ c for all a ≠ b (so also for the generalised derivatives
+// at kinks), for the element-wise activations that never decrease; none for other kinds.
+std::optional<double> derivative_ceiling(const model::LayerOp& op);
 
 // layers: layer_stabilities(network, options), one per node.
 LipschitzUpper lipschitz_upper(const model::Network& network, const std::vector<LayerStability>& layers,

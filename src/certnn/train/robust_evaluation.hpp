@@ -1,10 +1,15 @@
-// Clean, attacked (PGD) and certified accuracy of a classifier on a labelled dataset over L∞
-// balls of one radius: the three numbers a robust-training paper reports.
+// Clean, attacked (PGD) and certified accuracy of a classifier on a labelled dataset over L∞ or
+// L2 balls of one radius: the three numbers a robust-training paper reports.
 //
 // Per sample: clean-correct when the prediction equals the label; PGD-correct when clean-correct
-// and PGD (attack/pgd.hpp) finds no adversarial example; certified when clean-correct and the
-// bound method proves every margin y[label] − y[j] positive over the ball (attack::certifies). So
-// certified ≤ PGD ≤ clean holds for every sound method (a certified sample cannot be broken).
+// and PGD (attack/pgd.hpp) finds no adversarial example in the ball; certified when clean-correct
+// and every margin y[label] − y[j] is proved positive over the ball:
+//   L∞  by the bound method over the box (attack::certifies);
+//   L2  by the global Lipschitz bounds of the margins (stability/margin_lipschitz.hpp): the
+//       margin at the centre, enclosed by interval propagation of the point [x, x], has a lower
+//       end above K_j·ε, K_j the bound of margin j. The certificate ignores the domain: clipping
+//       only shrinks the ball, so it holds there as well.
+// So certified ≤ PGD ≤ clean holds for every sound method (a certified sample cannot be broken).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +25,9 @@
 namespace certnn::train {
 
 struct RobustEvaluationOptions {
-  double eps = 0.0;                               // L∞ radius, finite, ≥ 0
-  std::string method = "crown";                   // the bound method that certifies
+  attack::Norm norm = attack::Norm::Linf;         // the norm of the balls
+  double eps = 0.0;                               // radius, finite, ≥ 0
+  std::string method = "crown";                   // the bound method that certifies (L∞ only)
   bounds::Options bounds;
   std::optional<attack::Options> attack;          // PGD settings (eps, norm set here); none: no attack
   std::optional<bounds::Domain> domain = bounds::Domain{0.0, 1.0};  // the balls are clipped to it
@@ -33,6 +39,7 @@ struct RobustEvaluation {
   std::int64_t clean_correct = 0;
   std::optional<std::int64_t> pgd_correct;        // none without an attack
   std::int64_t certified = 0;
+  std::optional<double> lipschitz_bound;          // L2: the network's global Lipschitz upper bound
   double seconds = 0.0;
 
   double clean_accuracy() const;
@@ -41,8 +48,10 @@ struct RobustEvaluation {
 };
 
 // network: outputs one score per class of the dataset, input_size == the sample size. Throws
-// certnn::Error for an unknown method, invalid attack options, a label outside the network's
-// outputs; ShapeError for a wrong sample size; Unsupported when the method refuses a layer.
+// certnn::Error for an unknown method (L∞), invalid attack options, a label outside the network's
+// outputs, a sample outside the domain, float32 inference with L2 (the Lipschitz bounds are of the
+// exact network only); ShapeError for a wrong sample size; Unsupported when the method refuses a
+// layer.
 RobustEvaluation evaluate_robustness(const model::Network& network, const data::Dataset& dataset,
                                      const RobustEvaluationOptions& options);
 
