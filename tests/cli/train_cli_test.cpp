@@ -1,6 +1,7 @@
 // certnn train and certnn evaluate: a linear model trained from a labelled CSV is written with
 // its log and read by the other commands; a diverging run exits 1 with one line and writes
-// nothing; planned architectures and modes are refused by name; evaluate's JSON has its
+// nothing; a network is trained and certified the same way; unknown architectures and modes
+// are refused by name; evaluate's JSON has its
 // documented keys and certified ≤ pgd ≤ clean.
 #include <nlohmann/json.hpp>
 
@@ -82,14 +83,52 @@ TEST_F(TrainCli, AGradientAboveTheThresholdStopsAsAnExplosion) {
   EXPECT_FALSE(fs::exists(path("m.onnx")));
 }
 
-TEST_F(TrainCli, RefusesPlannedArchitecturesAndModesByName) {
+TEST_F(TrainCli, RefusesUnknownArchitecturesAndModesByName) {
   const fs::path data = write("data.csv", labelled_csv());
   std::vector<std::string> args = train_args(data.string(), path("m.onnx").string());
-  args[4] = "mlp:100x4";
-  expect_user_error(args, {"--arch mlp:100x4 is not available yet; available: linear"});
+  args[4] = "mlp:100";
+  expect_user_error(args, {"--arch mlp:100 is not an architecture; available: linear, mlp:WxD"});
   args = train_args(data.string(), path("m.onnx").string());
+  args[6] = "ibp";
+  expect_user_error(args, {"--mode ibp does not train --arch linear; available: standard, linear-robust"});
+  args[4] = "mlp:8x2";
+  args[6] = "linear-robust";
+  expect_user_error(args, {"--mode linear-robust does not train --arch mlp:8x2; available: standard, pgd, ibp"});
   args[6] = "crown-ibp";
-  expect_user_error(args, {"--mode crown-ibp is not available yet; available: standard, linear-robust"});
+  expect_user_error(args, {"--mode crown-ibp is not available yet"});
+}
+
+// A network trained by IBP is written with its log (stability certificate included), and a
+// diverging network run exits 1 with the explosion message and writes nothing.
+TEST_F(TrainCli, TrainsANetworkAndStopsADivergingOne) {
+  const fs::path data = write("data.csv", labelled_csv());
+  const fs::path model = path("mlp.onnx");
+  std::vector<std::string> args = train_args(data.string(), model.string());
+  args[4] = "stable:8x2";
+  args[6] = "ibp";
+  args[14] = "0.01";
+  args.push_back("--json");
+  const RunResult r = run(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json summary = nlohmann::json::parse(r.out);
+  EXPECT_GE(summary["test_accuracy"].get<double>(), 0.9);
+  EXPECT_TRUE(summary["stability"]["non_expansive"].get<bool>());
+  EXPECT_GT(summary["stability"]["lipschitz_upper"].get<double>(), 0.0);
+  const nlohmann::json log = nlohmann::json::parse(test::read_file_bytes(path("mlp.json")));
+  EXPECT_EQ(log["epochs"].back()["eps"], 0.05);
+  EXPECT_EQ(log["options"]["optimizer"], "adam");
+  const RunResult eval = run({"evaluate", model.string(), "--data", data.string(), "--eps", "0.05", "--json"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+
+  const fs::path diverged = path("diverged-mlp.onnx");
+  args = train_args(data.string(), diverged.string());
+  args[4] = "mlp:8x2";
+  args[6] = "standard";
+  args[14] = "1e6";
+  args.insert(args.end(), {"--optimizer", "sgd", "--explode", "10"});
+  expect_user_error(args, {"training diverged at epoch 1: ", "exceeds the explosion threshold 10"});
+  EXPECT_FALSE(fs::exists(diverged));
+  EXPECT_FALSE(fs::exists(path("diverged-mlp.json")));
 }
 
 TEST_F(TrainCli, RefusesADatasetWithThreeClasses) {
