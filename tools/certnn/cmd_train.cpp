@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/memory.hpp"
 #include "certnn/data/datasets.hpp"
 #include "certnn/onnx/exporter.hpp"
 #include "certnn/train/linear_export.hpp"
@@ -47,10 +48,9 @@ struct TrainCommandOptions {
 void check_arch_and_mode(const TrainCommandOptions& o) {
   if (!o.linear() && !train::is_network_architecture(o.arch))
     throw Error("--arch " + o.arch + " is not an architecture; available: " + kArchs);
-  const char* modes = o.linear() ? "standard, linear-robust" : "standard, pgd, ibp";
+  const char* modes = o.linear() ? "standard, linear-robust" : "standard, pgd, ibp, crown-ibp";
   const bool known = o.linear() ? (o.mode == "standard" || o.mode == "linear-robust")
-                                : (o.mode == "standard" || o.mode == "pgd" || o.mode == "ibp");
-  if (o.mode == "crown-ibp") throw Error("--mode crown-ibp is not available yet; available for --arch " + o.arch + ": " + modes);
+                                : (o.mode == "standard" || o.mode == "pgd" || o.mode == "ibp" || o.mode == "crown-ibp");
   if (!known) throw Error("--mode " + o.mode + " does not train --arch " + o.arch + "; available: " + modes);
   if (o.mode != "standard" && !o.eps) throw Error("--mode " + o.mode + " needs --eps");
 }
@@ -71,9 +71,10 @@ train::OptimizerOptions optimizer_of(const TrainCommandOptions& o) {
 
 train::NetworkTrainOptions network_options(const TrainCommandOptions& o) {
   train::NetworkTrainOptions options;
-  options.mode = o.mode == "pgd" ? train::NetworkMode::Pgd
-                 : o.mode == "ibp" ? train::NetworkMode::Ibp
-                                   : train::NetworkMode::Standard;
+  options.mode = o.mode == "pgd"         ? train::NetworkMode::Pgd
+                 : o.mode == "ibp"       ? train::NetworkMode::Ibp
+                 : o.mode == "crown-ibp" ? train::NetworkMode::CrownIbp
+                                         : train::NetworkMode::Standard;
   options.eps = o.eps.value_or(0.0);
   options.ramp = o.ramp;
   options.final_kappa = o.kappa;
@@ -198,7 +199,7 @@ nlohmann::json options_json(const TrainCommandOptions& o) {
       {"validation_fraction", o.patience ? nlohmann::json(o.validation_fraction) : nlohmann::json(nullptr)},
       {"patience", o.patience ? nlohmann::json(*o.patience) : nlohmann::json(nullptr)},
       {"explode", o.explode}};
-  if (o.mode == "ibp") {
+  if (o.mode == "ibp" || o.mode == "crown-ibp") {
     options["ramp"] = o.ramp;
     options["kappa"] = o.kappa;
   }
@@ -270,6 +271,7 @@ Trained train_network_model(const TrainCommandOptions& o, const data::Split& spl
 
 void run_train(const TrainCommandOptions& o) {
   check_arch_and_mode(o);
+  if (!o.linear()) reuse_freed_memory_across_threads();
   data::Split split = data::load_split(o.data, o.test_fraction, o.seed);
   std::optional<data::Dataset> validation;
   if (o.patience) validation = split_off_validation(split.train, o.validation_fraction, o.seed);
@@ -331,11 +333,12 @@ Action register_train(CLI::App& app) {
       "mlp:WxD, cnn-small, cnn-medium, cnn-large (Gowal et al. 2018), stable:WxD (non-expansive residual blocks "
       "x - h W^T relu(W x + b) with h |W|_2^2 <= 2 enforced and proved), residual:WxD (unconstrained blocks "
       "x + V relu(W x + b)); modes standard (cross-entropy), pgd (Madry et al.), ibp (Gowal et al.: eps and "
-      "kappa ramp over --ramp of the steps). A run whose loss becomes NaN or infinite, or whose gradient norm "
+      "kappa ramp over --ramp of the steps), crown-ibp (Zhang et al.: the worst case mixes CROWN-IBP, weight "
+      "falling from 1 to 0 over the ramp, and IBP). A run whose loss becomes NaN or infinite, or whose gradient norm "
       "exceeds --explode, stops with an error and writes no model.");
   cmd->add_option("--data", o->data, "Dataset: fashion-mnist, digits, mnist, mnist01, or a labelled CSV file (label in the first column)")->required();
   cmd->add_option("--arch", o->arch, "Architecture: linear, mlp:WxD, cnn-small, cnn-medium, cnn-large, stable:WxD, residual:WxD")->required();
-  cmd->add_option("--mode", o->mode, "Training mode: standard, pgd, ibp (networks); standard, linear-robust (linear)")->required();
+  cmd->add_option("--mode", o->mode, "Training mode: standard, pgd, ibp, crown-ibp (networks); standard, linear-robust (linear)")->required();
   cmd->add_option("--eps", o->eps, "L-inf radius the robust modes train for")->check(non_negative_number);
   cmd->add_option("--epochs", o->epochs, "Passes over the training set")->required()->check(positive_number);
   cmd->add_option("--out", o->out, "ONNX model file to write")->required();
@@ -365,10 +368,10 @@ Action register_train(CLI::App& app) {
                   "With --patience: share of the training part held out for validation")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--ramp", o->ramp, "ibp: share of the steps over which eps grows from 0 and kappa falls from 1")
+  cmd->add_option("--ramp", o->ramp, "ibp, crown-ibp: share of the steps over which eps grows from 0 and kappa falls from 1")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
-  cmd->add_option("--kappa", o->kappa, "ibp: weight of the natural loss after the ramp")
+  cmd->add_option("--kappa", o->kappa, "ibp, crown-ibp: weight of the natural loss after the ramp")
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--pgd-steps", o->pgd_steps, "pgd: attack steps per batch")->check(positive_number)->capture_default_str();

@@ -15,4 +15,12 @@ void reuse_freed_memory() {
 #endif
 }
 
+void reuse_freed_memory_across_threads() {
+#if defined(M_ARENA_MAX) && defined(M_TRIM_THRESHOLD)
+  reuse_freed_memory();
+  mallopt(M_ARENA_MAX, 1);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
+
 }  // namespace certnn

@@ -82,8 +82,8 @@ Var Graph::matmul(Var a, Var b) {
   if (va.cols() != vb.rows()) throw ShapeError("expression matmul: inner dimensions differ");
   Matrix product = va * vb;
   return record(std::move(product), {a, b}, [a, b](Graph& g, const Matrix& d) {
-    if (g.needs(a)) g.gradient_slot(a).noalias() += d * g.value(b).transpose();
-    if (g.needs(b)) g.gradient_slot(b).noalias() += g.value(a).transpose() * d;
+    if (g.needs(a)) g.accumulate_product(a, d, g.value(b).transpose());
+    if (g.needs(b)) g.accumulate_product(b, g.value(a).transpose(), d);
   });
 }
 
@@ -92,37 +92,37 @@ Var Graph::matmul_transposed(Var a, Var b) {
   if (va.rows() != vb.rows()) throw ShapeError("expression matmul_transposed: inner dimensions differ");
   Matrix product = va.transpose() * vb;
   return record(std::move(product), {a, b}, [a, b](Graph& g, const Matrix& d) {
-    if (g.needs(a)) g.gradient_slot(a).noalias() += g.value(b) * d.transpose();
-    if (g.needs(b)) g.gradient_slot(b).noalias() += g.value(a) * d;
+    if (g.needs(a)) g.accumulate_product(a, g.value(b), d.transpose());
+    if (g.needs(b)) g.accumulate_product(b, g.value(a), d);
   });
 }
 
 Var Graph::add(Var a, Var b) {
   check_same_shape(value(a), value(b), "add");
   return record(value(a) + value(b), {a, b}, [a, b](Graph& g, const Matrix& d) {
-    if (g.needs(a)) g.gradient_slot(a) += d;
-    if (g.needs(b)) g.gradient_slot(b) += d;
+    if (g.needs(a)) g.accumulate(a, d);
+    if (g.needs(b)) g.accumulate(b, d);
   });
 }
 
 Var Graph::sub(Var a, Var b) {
   check_same_shape(value(a), value(b), "sub");
   return record(value(a) - value(b), {a, b}, [a, b](Graph& g, const Matrix& d) {
-    if (g.needs(a)) g.gradient_slot(a) += d;
-    if (g.needs(b)) g.gradient_slot(b) -= d;
+    if (g.needs(a)) g.accumulate(a, d);
+    if (g.needs(b)) g.accumulate(b, -d);
   });
 }
 
 Var Graph::mul(Var a, Var b) {
   check_same_shape(value(a), value(b), "mul");
   return record(value(a).cwiseProduct(value(b)), {a, b}, [a, b](Graph& g, const Matrix& d) {
-    if (g.needs(a)) g.gradient_slot(a) += d.cwiseProduct(g.value(b));
-    if (g.needs(b)) g.gradient_slot(b) += d.cwiseProduct(g.value(a));
+    if (g.needs(a)) g.accumulate(a, d.cwiseProduct(g.value(b)));
+    if (g.needs(b)) g.accumulate(b, d.cwiseProduct(g.value(a)));
   });
 }
 
 Var Graph::scale(Var a, double factor) {
-  return record(value(a) * factor, {a}, [a, factor](Graph& g, const Matrix& d) { g.gradient_slot(a) += d * factor; });
+  return record(value(a) * factor, {a}, [a, factor](Graph& g, const Matrix& d) { g.accumulate(a, d * factor); });
 }
 
 Var Graph::add_bias(Var x, Var bias, Index repeat) {
@@ -133,7 +133,7 @@ Var Graph::add_bias(Var x, Var bias, Index repeat) {
   Matrix out = vx;
   for (Index k = 0; k < vb.rows(); ++k) out.middleRows(k * repeat, repeat).array() += vb(k, 0);
   return record(std::move(out), {x, bias}, [x, bias, repeat](Graph& g, const Matrix& d) {
-    if (g.needs(x)) g.gradient_slot(x) += d;
+    if (g.needs(x)) g.accumulate(x, d);
     if (g.needs(bias)) {
       Matrix& db = g.gradient_slot(bias);
       for (Index k = 0; k < db.rows(); ++k) db(k, 0) += d.middleRows(k * repeat, repeat).sum();
@@ -143,15 +143,72 @@ Var Graph::add_bias(Var x, Var bias, Index repeat) {
 
 Var Graph::abs(Var a) {
   return record(value(a).cwiseAbs(), {a}, [a](Graph& g, const Matrix& d) {
-    g.gradient_slot(a) += d.binaryExpr(g.value(a), [](double di, double ai) {
+    g.accumulate(a, d.binaryExpr(g.value(a), [](double di, double ai) {
       return ai > 0 ? di : ai < 0 ? -di : 0.0;
-    });
+    }));
   });
 }
 
 Var Graph::relu(Var a) {
   return record(value(a).cwiseMax(0.0), {a}, [a](Graph& g, const Matrix& d) {
-    g.gradient_slot(a) += d.binaryExpr(g.value(a), [](double di, double ai) { return ai > 0 ? di : 0.0; });
+    g.accumulate(a, d.binaryExpr(g.value(a), [](double di, double ai) { return ai > 0 ? di : 0.0; }));
+  });
+}
+
+Var Graph::repeat_columns(Var a, Index times) {
+  const Matrix& va = value(a);
+  if (times < 1) throw ShapeError("expression repeat_columns: a repeat count below 1");
+  Matrix out(va.rows(), va.cols() * times);
+  for (Index s = 0; s < va.cols(); ++s) out.middleCols(s * times, times).colwise() = va.col(s);
+  return record(std::move(out), {a}, [a, times](Graph& g, const Matrix& d) {
+    Matrix folded(d.rows(), d.cols() / times);
+    for (Index s = 0; s < folded.cols(); ++s) folded.col(s) = d.middleCols(s * times, times).rowwise().sum();
+    g.accumulate(a, std::move(folded));
+  });
+}
+
+Var Graph::column_sums(Var a) {
+  return record(value(a).colwise().sum(), {a}, [a](Graph& g, const Matrix& d) {
+    g.accumulate(a, Matrix(d.replicate(g.value(a).rows(), 1)));
+  });
+}
+
+Var Graph::reshape(Var a, Index rows, Index cols) {
+  const Matrix& va = value(a);
+  if (rows * cols != va.size())
+    throw ShapeError("expression reshape: " + std::to_string(va.size()) + " entries into " + std::to_string(rows) +
+                     " x " + std::to_string(cols));
+  return record(va.reshaped(rows, cols), {a}, [a](Graph& g, const Matrix& d) {
+    const Matrix& va = g.value(a);
+    g.accumulate(a, Matrix(d.reshaped(va.rows(), va.cols())));
+  });
+}
+
+// Between the kinks u / (u − l) has ∂/∂u = −l / (u − l)² and ∂/∂l = u / (u − l)²; outside it is
+// constant.
+Var Graph::relu_chord_slope(Var lower, Var upper) {
+  const Matrix &l = value(lower), &u = value(upper);
+  check_same_shape(l, u, "relu_chord_slope");
+  Matrix slope = l.binaryExpr(u, [](double li, double ui) { return ui <= 0 ? 0.0 : li >= 0 ? 1.0 : ui / (ui - li); });
+  return record(std::move(slope), {lower, upper}, [lower, upper](Graph& g, const Matrix& d) {
+    const Matrix &l = g.value(lower), &u = g.value(upper);
+    const auto between = [](double li, double ui) { return li < 0 && ui > 0; };
+    if (g.needs(lower)) {
+      Matrix dl(l.rows(), l.cols());
+      for (Index i = 0; i < l.size(); ++i) {
+        const double li = l.data()[i], ui = u.data()[i];
+        dl.data()[i] = between(li, ui) ? d.data()[i] * ui / ((ui - li) * (ui - li)) : 0.0;
+      }
+      g.accumulate(lower, std::move(dl));
+    }
+    if (g.needs(upper)) {
+      Matrix du(u.rows(), u.cols());
+      for (Index i = 0; i < u.size(); ++i) {
+        const double li = l.data()[i], ui = u.data()[i];
+        du.data()[i] = between(li, ui) ? -d.data()[i] * li / ((ui - li) * (ui - li)) : 0.0;
+      }
+      g.accumulate(upper, std::move(du));
+    }
   });
 }
 
@@ -166,8 +223,8 @@ Var Graph::conv2d(Var weight, Var x, const model::Window2d& window) {
                 [weight, x, window, columns = std::move(columns)](Graph& g, const Matrix& d) {
                   const Matrix& w = g.value(weight);
                   const Matrix dy = grad::samples_to_positions(d, w.rows());
-                  if (g.needs(weight)) g.gradient_slot(weight).noalias() += dy * columns.transpose();
-                  if (g.needs(x)) g.gradient_slot(x) += grad::fold_batch(w.transpose() * dy, window, d.cols());
+                  if (g.needs(weight)) g.accumulate_product(weight, dy, columns.transpose());
+                  if (g.needs(x)) g.accumulate(x, grad::fold_batch(w.transpose() * dy, window, d.cols()));
                 });
 }
 
@@ -182,8 +239,8 @@ Var Graph::conv2d_transposed(Var weight, Var y, const model::Window2d& window) {
                 [weight, y, window, positions = std::move(positions)](Graph& g, const Matrix& d) {
                   const Matrix& w = g.value(weight);
                   const Matrix columns = grad::unfold_batch(d, window);
-                  if (g.needs(weight)) g.gradient_slot(weight).noalias() += positions * columns.transpose();
-                  if (g.needs(y)) g.gradient_slot(y) += grad::positions_to_samples(w * columns, d.cols());
+                  if (g.needs(weight)) g.accumulate_product(weight, positions, columns.transpose());
+                  if (g.needs(y)) g.accumulate(y, grad::positions_to_samples(w * columns, d.cols()));
                 });
 }
 
@@ -202,7 +259,7 @@ Var Graph::cross_entropy_sum(Var logits, std::span<const std::int64_t> labels) {
   for (Index s = 0; s < z.cols(); ++s) softmax(labels[s], s) -= 1.0;  // d loss / d z
   return record(Matrix::Constant(1, 1, total), {logits},
                 [logits, slope = std::move(softmax)](Graph& g, const Matrix& d) {
-                  g.gradient_slot(logits) += slope * d(0, 0);
+                  g.accumulate(logits, slope * d(0, 0));
                 });
 }
 

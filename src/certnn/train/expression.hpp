@@ -49,6 +49,17 @@ class Graph {
   Var abs(Var a);                        // d|a|/da = sign(a), 0 at 0
   Var relu(Var a);                       // slope 0 at 0
 
+  // Shape changes for bounds taken per (sample, specification) pair, whose columns are ordered
+  // s · k + j: column s repeated k times side by side; the sums of each column (1 × cols); the
+  // same entries in column-major order as rows × cols.
+  Var repeat_columns(Var a, Eigen::Index times);
+  Var column_sums(Var a);
+  Var reshape(Var a, Eigen::Index rows, Eigen::Index cols);
+
+  // The slope of ReLU's chord over [lower, upper], element-wise: 0 where upper ≤ 0, 1 where
+  // lower ≥ 0, upper / (upper − lower) between (the upper linear relaxation of CROWN).
+  Var relu_chord_slope(Var lower, Var upper);
+
   // 2-D convolution without bias of a batch x (C·H·W × batch) by weight (out_channels ×
   // C·kernel_h·kernel_w, columns ordered (c, kh, kw)), window geometry as model::Conv2d; and its
   // adjoint, the transposed convolution of y (out_channels·out_h·out_w × columns) back to the
@@ -84,6 +95,35 @@ class Graph {
   bool needs(Var v) const { return nodes_[index(v)].needs_gradient; }
   Var record(Matrix value, std::initializer_list<Var> operands, std::function<void(Graph&, const Matrix&)> pull_back);
   Matrix& gradient_slot(Var v);  // zero-initialised on first use
+
+  // gradient(v) += e; the first contribution is assigned, which spares zeroing large gradients.
+  template <class Expression>
+  void accumulate(Var v, const Expression& e) {
+    Matrix& gradient = nodes_[index(v)].gradient;
+    if (gradient.size() == 0) {
+      gradient = e;
+    } else {
+      gradient += e;
+    }
+  }
+  void accumulate(Var v, Matrix&& m) {
+    Matrix& gradient = nodes_[index(v)].gradient;
+    if (gradient.size() == 0) {
+      gradient = std::move(m);
+    } else {
+      gradient += m;
+    }
+  }
+  // gradient(v) += a b without a temporary.
+  template <class A, class B>
+  void accumulate_product(Var v, const A& a, const B& b) {
+    Matrix& gradient = nodes_[index(v)].gradient;
+    if (gradient.size() == 0) {
+      gradient.noalias() = a * b;
+    } else {
+      gradient.noalias() += a * b;
+    }
+  }
 
   std::vector<Node> nodes_;
 };

@@ -70,11 +70,13 @@ Eigen::MatrixXd adversarial_inputs(const TrainableNetwork& network, const Eigen:
   return adversarial;
 }
 
-// κ and ε of an ibp step t of T.
-StepObjective ibp_objective(const NetworkTrainOptions& options, std::int64_t step, std::int64_t total_steps) {
+// κ, ε and β of step t of T in the bound-based modes: ε grows from 0, κ falls from 1 to its final
+// value and (crown-ibp) β from 1 to 0 over the ramp.
+StepObjective ramped_objective(const NetworkTrainOptions& options, std::int64_t step, std::int64_t total_steps) {
   const double ramp_steps = options.ramp * static_cast<double>(total_steps);
   const double progress = ramp_steps > 0 ? std::min(1.0, static_cast<double>(step) / ramp_steps) : 1.0;
-  return {1.0 - (1.0 - options.final_kappa) * progress, options.eps * progress, options.domain};
+  return {1.0 - (1.0 - options.final_kappa) * progress, options.eps * progress,
+          options.mode == NetworkMode::CrownIbp ? 1.0 - progress : 0.0, options.domain};
 }
 
 }  // namespace
@@ -163,8 +165,9 @@ NetworkTrainResult train_network(TrainableNetwork network, const data::Dataset& 
         inputs.col(j) = train.inputs.col(s);
         labels[static_cast<std::size_t>(j)] = train.labels[static_cast<std::size_t>(s)];
       }
-      objective = {1.0, 0.0, options.domain};
-      if (options.mode == NetworkMode::Ibp) objective = ibp_objective(options, step, total_steps);
+      objective = {1.0, 0.0, 0.0, options.domain};
+      if (options.mode == NetworkMode::Ibp || options.mode == NetworkMode::CrownIbp)
+        objective = ramped_objective(options, step, total_steps);
       if (options.mode == NetworkMode::Pgd)
         inputs = adversarial_inputs(network, inputs, labels, options, options.seed + static_cast<std::uint64_t>(step));
 
@@ -197,7 +200,7 @@ NetworkTrainResult train_network(TrainableNetwork network, const data::Dataset& 
     record.gradient_norm = gradient_norm_sum / static_cast<double>(batches);
     record.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
     if (options.mode != NetworkMode::Standard)
-      record.eps = options.mode == NetworkMode::Ibp ? objective.eps : options.eps;
+      record.eps = options.mode == NetworkMode::Pgd ? options.eps : objective.eps;
     bool best = true;
     if (validating) {
       const CleanScore held_out = clean_score(network, *validation);

@@ -1,10 +1,11 @@
-// Mini-batch training of the networks of architecture.hpp in the modes standard, pgd and ibp
-// (training_loss.hpp), with an optimiser and learning-rate schedule, the convergence monitors,
+// Mini-batch training of the networks of architecture.hpp in the modes standard, pgd, ibp and
+// crown-ibp (training_loss.hpp), with an optimiser and learning-rate schedule, the convergence monitors,
 // early stopping on a validation split, and the stable blocks kept non-expansive.
 //
 // The robust modes schedule their radius: ibp ramps ε linearly from 0 to its value and κ (the
 // natural loss's weight) from 1 to final_kappa over the first `ramp` share of the steps, then
-// holds both (Gowal et al., 2018); pgd attacks at the full ε with `pgd_steps` steps of
+// holds both (Gowal et al., 2018); crown-ibp ramps the same way, and the CROWN-IBP share β of its
+// worst case from 1 to 0 (Zhang et al., 2020); pgd attacks at the full ε with `pgd_steps` steps of
 // 2.5 ε / pgd_steps from a random start (Madry et al., 2018).
 #pragma once
 
@@ -23,13 +24,13 @@
 
 namespace certnn::train {
 
-enum class NetworkMode { Standard, Pgd, Ibp };
+enum class NetworkMode { Standard, Pgd, Ibp, CrownIbp };
 
 struct NetworkTrainOptions {
   NetworkMode mode = NetworkMode::Standard;
-  double eps = 0.0;                    // pgd, ibp: the L∞ radius trained for, finite, > 0
-  double ramp = 0.5;                   // ibp: share of the steps over which ε and κ ramp, in [0, 1]
-  double final_kappa = 0.5;            // ibp: κ after the ramp, in [0, 1]
+  double eps = 0.0;                    // pgd, ibp, crown-ibp: the L∞ radius trained for, finite, > 0
+  double ramp = 0.5;                   // ibp, crown-ibp: share of the steps over which ε, κ, β ramp, in [0, 1]
+  double final_kappa = 0.5;            // ibp, crown-ibp: κ after the ramp, in [0, 1]
   int pgd_steps = 7;                   // pgd: attack steps per batch, ≥ 1
   std::optional<bounds::Domain> domain = bounds::Domain{0.0, 1.0};  // inputs' box; perturbations stay in it
   int epochs = 10;                     // ≥ 1

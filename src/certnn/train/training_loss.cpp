@@ -37,7 +37,11 @@ StepResult slice_step(const TrainableNetwork& network, const Matrix& inputs, std
       lower = lower.cwiseMax(objective.domain->lower);
       upper = upper.cwiseMin(objective.domain->upper);
     }
-    const Var worst = worst_case_differences(graph, network, parameters, lower, upper, labels);
+    Var worst = worst_case_differences(graph, network, parameters, lower, upper, labels);
+    if (objective.crown_weight > 0.0)
+      worst = graph.add(graph.scale(worst, 1.0 - objective.crown_weight),
+                        graph.scale(crown_ibp_differences(graph, network, parameters, lower, upper, labels),
+                                    objective.crown_weight));
     loss = graph.add(loss, graph.scale(graph.cross_entropy_sum(worst, labels),
                                        (1.0 - objective.natural_weight) / batch_size));
   }

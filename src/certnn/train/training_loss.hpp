@@ -2,7 +2,8 @@
 //   standard   cross-entropy of the logits;
 //   pgd        cross-entropy at PGD adversarial points (Madry et al., 2018), found by the caller;
 //   ibp        κ · cross-entropy + (1 − κ) · cross-entropy of the IBP worst-case label differences
-//              over the ε-box (Gowal et al., 2018).
+//              over the ε-box (Gowal et al., 2018);
+//   crown-ibp  the same with the worst case β · CROWN-IBP + (1 − β) · IBP (Zhang et al., 2020).
 // The batch is split across threads; each builds its own expression graph over a slice of the
 // columns and the slices' gradients are summed.
 #pragma once
@@ -20,6 +21,7 @@ namespace certnn::train {
 struct StepObjective {
   double natural_weight = 1.0;          // κ
   double eps = 0.0;                     // the box radius of the robust term (used when κ < 1)
+  double crown_weight = 0.0;            // β
   std::optional<bounds::Domain> domain; // the boxes are clipped to it
 };
 

@@ -107,6 +107,32 @@ TEST(Expression, ElementwiseAndLinearOperationsHaveTheirGradients) {
   });
 }
 
+TEST(Expression, ShapeChangesAndTheChordSlopeHaveTheirGradients) {
+  std::mt19937 random = testing::seeded_generator();
+  const Matrix a = away_from_zero(3, 2, random);
+  const Matrix repeated_weights = away_from_zero(3, 6, random), sum_weights = away_from_zero(1, 2, random);
+  expect_gradients_match({a}, [&](Graph& g, const auto& v) { return weighted_sum(g, g.repeat_columns(v[0], 3), repeated_weights); });
+  expect_gradients_match({a}, [&](Graph& g, const auto& v) { return weighted_sum(g, g.column_sums(v[0]), sum_weights); });
+  expect_gradients_match({a}, [&](Graph& g, const auto& v) { return weighted_sum(g, g.reshape(v[0], 2, 3), repeated_weights.leftCols(3).topRows(2)); });
+  Graph graph;
+  const Matrix repeated = graph.value(graph.repeat_columns(graph.constant(a), 3));
+  for (Index s = 0; s < 2; ++s)
+    for (Index k = 0; k < 3; ++k) EXPECT_EQ(repeated.col(s * 3 + k), a.col(s));
+
+  // Intervals on both sides of 0, and wholly on one side (slope 1 or 0, no gradient).
+  Matrix lower(1, 4), upper(1, 4);
+  lower << -0.7, -0.2, 0.3, -0.9;
+  upper << 0.4, 0.9, 0.8, -0.1;
+  const Matrix slope = graph.value(graph.relu_chord_slope(graph.constant(lower), graph.constant(upper)));
+  EXPECT_DOUBLE_EQ(slope(0, 0), 0.4 / 1.1);
+  EXPECT_DOUBLE_EQ(slope(0, 2), 1.0);
+  EXPECT_DOUBLE_EQ(slope(0, 3), 0.0);
+  const Matrix slope_weights = away_from_zero(1, 4, random);
+  expect_gradients_match({lower, upper}, [&](Graph& g, const auto& v) {
+    return weighted_sum(g, g.relu_chord_slope(v[0], v[1]), slope_weights);
+  });
+}
+
 TEST(Expression, ConvolutionsHaveTheirGradients) {
   std::mt19937 random = testing::seeded_generator();
   const model::Window2d w = test_window();

@@ -49,6 +49,15 @@ TEST(NetworkTrainer, StandardTrainingLearnsAndIbpTrainingCertifies) {
   EXPECT_GT(ibp_certified, certified_accuracy(standard.network, test, 0.1) + 0.2);
 }
 
+TEST(NetworkTrainer, CrownIbpTrainingCertifies) {
+  const data::Dataset train = testing::synthetic_binary_dataset(400, 8, 10);
+  const data::Dataset test = testing::synthetic_binary_dataset(200, 8, 11);
+  const NetworkTrainResult result = train_network(build_architecture("mlp:16x2", train.sample_shape, 2, 0), train,
+                                                  nullptr, quick_options(NetworkMode::CrownIbp, 0.1));
+  EXPECT_GE(clean_score(result.network, test).accuracy, 0.95);
+  EXPECT_GE(certified_accuracy(result.network, test, 0.1), 0.9);
+}
+
 TEST(NetworkTrainer, PgdTrainingResistsThePgdAttack) {
   const data::Dataset train = testing::synthetic_binary_dataset(300, 8, 3);
   const data::Dataset test = testing::synthetic_binary_dataset(200, 8, 4);
