@@ -129,6 +129,34 @@ TEST_F(TrainCli, TrainsANetworkAndStopsADivergingOne) {
   EXPECT_FALSE(fs::exists(path("diverged-mlp.json")));
 }
 
+// certnn data --export writes the split the trainer and evaluate use, one sample per row.
+TEST_F(TrainCli, DataExportWritesOnePartOfTheSplit) {
+  const fs::path data = write("data.csv", labelled_csv());
+  const auto rows = [](const std::string& text) { return std::count(text.begin(), text.end(), '\n'); };
+  const auto fields = [](const std::string& text) {
+    const std::string first = text.substr(0, text.find('\n'));
+    return std::count(first.begin(), first.end(), ',') + 1;
+  };
+  ASSERT_EQ(run({"data", data.string(), "--export", "test", "--out", path("test.csv").string(), "--labels"}).exit_code, 0);
+  const std::string labelled = test::read_file_bytes(path("test.csv"));
+  EXPECT_EQ(rows(labelled), 40);  // the default test fraction 0.2 of 200
+  EXPECT_EQ(fields(labelled), 5);
+  // The exported rows are a labelled dataset of their own, with the split's class counts.
+  const RunResult again = run({"data", path("test.csv").string(), "--json"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const nlohmann::json exported = nlohmann::json::parse(again.out);
+  const nlohmann::json original = nlohmann::json::parse(run({"data", data.string(), "--json"}).out);
+  for (int c = 0; c < 2; ++c)
+    EXPECT_EQ(exported["train_class_counts"][c].get<int>() + exported["test_class_counts"][c].get<int>(),
+              original["test_class_counts"][c].get<int>());
+
+  ASSERT_EQ(run({"data", data.string(), "--export", "train", "--limit", "7", "--out", path("train.csv").string()}).exit_code, 0);
+  const std::string points = test::read_file_bytes(path("train.csv"));
+  EXPECT_EQ(rows(points), 7);
+  EXPECT_EQ(fields(points), 4);
+  expect_user_error({"data", data.string(), "--export", "test"}, {"--export needs --out FILE"});
+}
+
 TEST_F(TrainCli, RefusesADatasetWithThreeClasses) {
   const fs::path data = write("three.csv", labelled_csv(3));
   expect_user_error(train_args(data.string(), path("m.onnx").string()), {"has 3 classes", "exactly 2"});

@@ -1,7 +1,11 @@
 // certnn data NAME|FILE: a dataset's split sizes, classes, sample shape and where it comes from,
-// as `train` and `evaluate` will load it.
+// as `train` and `evaluate` will load it; --export writes one part of the split as CSV, the
+// points other commands (bounds, eval, attack) take as --input.
+#include <fstream>
 #include <iostream>
+#include <optional>
 
+#include "certnn/core/error.hpp"
 #include "certnn/data/datasets.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -14,10 +18,34 @@ struct DataOptions {
   double test_fraction = data::kDefaultTestFraction;
   std::uint64_t seed = 0;
   bool json = false;
+  std::string export_part, out;
+  std::optional<std::int64_t> limit;
+  bool labels = false;
 };
+
+// One sample per row, full precision; with labels, the label first (the labelled CSV format).
+void export_samples(const data::Dataset& dataset, const DataOptions& options) {
+  std::ofstream out(options.out);
+  if (!out) throw certnn::Error(options.out + ": cannot open for writing");
+  out.precision(17);
+  const Eigen::Index count = std::min<Eigen::Index>(dataset.size(), options.limit.value_or(dataset.size()));
+  for (Eigen::Index s = 0; s < count; ++s) {
+    if (options.labels) out << dataset.labels[static_cast<std::size_t>(s)] << ",";
+    for (Eigen::Index i = 0; i < dataset.inputs.rows(); ++i) out << (i ? "," : "") << dataset.inputs(i, s);
+    out << "\n";
+  }
+  if (!out.flush()) throw certnn::Error(options.out + ": cannot write");
+  std::cerr << "wrote " << count << " " << options.export_part << " samples of " << options.name << " to "
+            << options.out << "\n";
+}
 
 void run_data(const DataOptions& options) {
   const data::Split split = data::load_split(options.name, options.test_fraction, options.seed);
+  if (!options.export_part.empty()) {
+    if (options.out.empty()) throw certnn::Error("--export needs --out FILE");
+    export_samples(options.export_part == "train" ? split.train : split.test, options);
+    return;
+  }
   const std::string source = data::dataset_source(options.name);
   if (options.json) {
     const nlohmann::json out = {{"name", options.name},
@@ -49,6 +77,11 @@ Action register_data(CLI::App& app) {
                   "Share of samples held out where the dataset has no official test set (default 0.2)");
   cmd->add_option("--seed", options->seed, "Seed of the train/test shuffle (default 0)");
   cmd->add_flag("--json", options->json, "Machine-readable output");
+  cmd->add_option("--export", options->export_part, "Write the train or test part as CSV (one sample per row) to --out")
+      ->check(CLI::IsMember({"train", "test"}));
+  cmd->add_option("--out", options->out, "With --export: the CSV file to write");
+  cmd->add_option("--limit", options->limit, "With --export: only the first K samples")->check(positive_number);
+  cmd->add_flag("--labels", options->labels, "With --export: the label first in each row (the labelled CSV format)");
   return [options] { run_data(*options); };
 }
 
