@@ -117,6 +117,13 @@ TEST_F(TrainCli, TrainsANetworkAndStopsADivergingOne) {
   EXPECT_EQ(log["options"]["optimizer"], "adam");
   const RunResult eval = run({"evaluate", model.string(), "--data", data.string(), "--eps", "0.05", "--json"});
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  // certnn info shows the training summary from the log beside the model.
+  const RunResult info = run({"info", model.string(), "--json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const nlohmann::json training = nlohmann::json::parse(info.out)["training"];
+  EXPECT_EQ(training["options"]["mode"], "ibp");
+  EXPECT_EQ(training["test_accuracy"], summary["test_accuracy"]);
+  EXPECT_FALSE(training.contains("epochs"));
 
   const fs::path diverged = path("diverged-mlp.onnx");
   args = train_args(data.string(), diverged.string());

@@ -1,6 +1,10 @@
-// certnn info MODEL: layers, shapes and parameter count.
+// certnn info MODEL: layers, shapes and parameter count, and the training summary when the JSON
+// log `certnn train` writes beside a model (MODEL.json for MODEL.onnx) is there.
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <optional>
 
 #include "certnn/model/network.hpp"
 #include "cli_common.hpp"
@@ -14,12 +18,60 @@ struct InfoOptions {
   bool json = false;
 };
 
+
 std::string value_label(const model::Network& network, model::ValueId v) {
   return v == model::kInputValue ? network.input_name() : network.producer(v).name;
 }
 
+struct TrainingLog {
+  std::string path;
+  nlohmann::json log;
+};
+
+// The training log beside the model, or none when there is no readable log of `certnn train`.
+std::optional<TrainingLog> training_log(const std::string& model_path) {
+  std::filesystem::path path(model_path);
+  path.replace_extension(".json");
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  nlohmann::json log = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!log.is_object() || !log.contains("options") || !log.contains("epochs")) return std::nullopt;
+  return TrainingLog{path.string(), std::move(log)};
+}
+
+// Everything but the per-epoch records.
+nlohmann::json training_summary(const TrainingLog& training) {
+  nlohmann::json summary = training.log;
+  summary.erase("epochs");
+  summary["log"] = training.path;
+  return summary;
+}
+
+void print_training(const TrainingLog& training) {
+  const nlohmann::json& log = training.log;
+  const nlohmann::json& o = log["options"];
+  std::cout << "\ntrained     " << o.value("arch", "?") << ", " << o.value("mode", "?");
+  if (o.value("mode", "") != "standard") std::cout << " at eps " << o.value("eps", 0.0);
+  std::cout << ", " << log.value("epochs_run", 0) << " epochs on " << o.value("data", "?") << " (log " << training.path
+            << ")\n";
+  if (log.contains("train_accuracy") && log["train_accuracy"].is_number())
+    std::cout << "accuracy    train " << log["train_accuracy"].get<double>();
+  if (log.contains("test_accuracy") && log["test_accuracy"].is_number())
+    std::cout << ", test " << log["test_accuracy"].get<double>();
+  std::cout << "\n";
+  if (log.contains("stability")) {
+    const nlohmann::json& stability = log["stability"];
+    std::cout << "Lipschitz   <= " << stability.value("lipschitz_upper", 0.0) << " (L2, certified at training)";
+    if (stability.contains("non_expansive"))
+      std::cout << "; stable blocks " << (stability["non_expansive"].get<bool>() ? "proved" : "not proved")
+                << " non-expansive";
+    std::cout << "\n";
+  }
+}
+
 void run_info(const InfoOptions& options) {
   const model::Network network = load_model(options.model);
+  const std::optional<TrainingLog> log = training_log(options.model);
   if (options.json) {
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& node : network.nodes()) {
@@ -36,6 +88,7 @@ void run_info(const InfoOptions& options) {
                           {"output", {{"shape", shape_json(network.shape(network.output()))}}},
                           {"parameters", model::parameter_count(network)},
                           {"layers", layers}};
+    if (log) out["training"] = training_summary(*log);
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -52,6 +105,7 @@ void run_info(const InfoOptions& options) {
               << model::kind_name(node.op) << std::setw(18) << to_string(node.output_shape)
               << model::parameter_count(node.op) << "\n";
   }
+  if (log) print_training(*log);
 }
 
 }  // namespace
