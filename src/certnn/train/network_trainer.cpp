@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <exception>
 #include <numeric>
 #include <random>
 #include <string>
-#include <thread>
 
 #include "certnn/attack/pgd.hpp"
+#include "certnn/core/column_slices.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/model/forward.hpp"
 #include "certnn/train/stable_blocks.hpp"
@@ -47,26 +46,12 @@ Eigen::MatrixXd adversarial_inputs(const TrainableNetwork& network, const Eigen:
   attack.domain = options.domain;
   attack.stop_at_success = false;
   Eigen::MatrixXd adversarial(inputs.rows(), inputs.cols());
-  const Index slices = std::clamp<Index>(options.threads, 1, std::max<Index>(inputs.cols(), 1));
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(slices));
-  const auto run = [&](Index k) {
-    const Index first = inputs.cols() * k / slices, last = inputs.cols() * (k + 1) / slices;
-    try {
-      attack::Options slice = attack;
-      slice.seed = seed * 1000003 + static_cast<std::uint64_t>(k);
-      const auto outcomes = attack::pgd(exported, inputs.middleCols(first, last - first),
-                                        labels.subspan(first, last - first), slice);
-      for (Index j = first; j < last; ++j) adversarial.col(j) = outcomes[static_cast<std::size_t>(j - first)].point;
-    } catch (...) {
-      errors[static_cast<std::size_t>(k)] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> workers;
-  for (Index k = 1; k < slices; ++k) workers.emplace_back(run, k);
-  run(0);
-  for (std::thread& worker : workers) worker.join();
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
+  for_each_column_slice(inputs.cols(), options.threads, [&](Index slice, Index first, Index count) {
+    attack::Options part = attack;
+    part.seed = seed * 1000003 + static_cast<std::uint64_t>(slice);
+    const auto outcomes = attack::pgd(exported, inputs.middleCols(first, count), labels.subspan(first, count), part);
+    for (Index j = 0; j < count; ++j) adversarial.col(first + j) = outcomes[static_cast<std::size_t>(j)].point;
+  });
   return adversarial;
 }
 

@@ -1,10 +1,8 @@
 #include "certnn/train/training_loss.hpp"
 
-#include <algorithm>
-#include <exception>
-#include <thread>
 #include <vector>
 
+#include "certnn/core/column_slices.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/train/network_function.hpp"
 
@@ -67,26 +65,11 @@ StepResult training_step(const TrainableNetwork& network, const Eigen::MatrixXd&
                      std::to_string(inputs.rows()) + " elements with " + std::to_string(labels.size()) +
                      " labels for a network of input size " + std::to_string(network.input_size()));
   const Index batch = inputs.cols();
-  const Index slices = std::clamp<Index>(threads, 1, std::max<Index>(batch, 1));
-  std::vector<StepResult> parts(static_cast<std::size_t>(slices));
-  std::vector<std::exception_ptr> errors(parts.size());
-  const auto run = [&](Index k) {
-    const Index first = batch * k / slices, last = batch * (k + 1) / slices;
-    try {
-      parts[static_cast<std::size_t>(k)] =
-          slice_step(network, inputs.middleCols(first, last - first), labels.subspan(first, last - first), objective,
-                     static_cast<double>(batch));
-    } catch (...) {
-      errors[static_cast<std::size_t>(k)] = std::current_exception();
-    }
-  };
-  std::vector<std::thread> workers;
-  for (Index k = 1; k < slices; ++k) workers.emplace_back(run, k);
-  run(0);
-  for (std::thread& worker : workers) worker.join();
-  for (const std::exception_ptr& error : errors)
-    if (error) std::rethrow_exception(error);
-
+  std::vector<StepResult> parts(static_cast<std::size_t>(column_slice_count(batch, threads)));
+  for_each_column_slice(batch, threads, [&](Index slice, Index first, Index count) {
+    parts[static_cast<std::size_t>(slice)] = slice_step(network, inputs.middleCols(first, count),
+                                                        labels.subspan(first, count), objective, static_cast<double>(batch));
+  });
   StepResult total = std::move(parts.front());
   for (std::size_t k = 1; k < parts.size(); ++k) {
     total.loss += parts[k].loss;
