@@ -242,6 +242,7 @@ nlohmann::json stability_json(const train::StabilityCertificate& certificate) {
   if (!certificate.step_products.empty()) {
     out["non_expansive"] = certificate.non_expansive;
     out["step_norm_products"] = certificate.step_products;
+    out["norm_caps_met"] = certificate.within_caps;
   }
   return out;
 }

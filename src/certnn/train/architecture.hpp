@@ -8,7 +8,8 @@
 //                    large  conv 64 3×3/1, 64 3×3/1, 128 3×3/2, 128 3×3/1, 128 3×3/1 (same padding), dense 512
 //                  (valid padding unless stated, ReLU after every hidden layer, a dense output layer)
 //   stable:WxD     a dense lift to width W, D non-expansive residual blocks x ← x − h Wᵀ relu(W x + b)
-//                  (h ‖W‖₂² ≤ 2 enforced by the trainer), a dense output layer
+//                  (h ‖W‖₂² ≤ 2 enforced by the trainer), a dense output layer; the lift is kept
+//                  at ‖A‖₂ ≤ 1, so the network's L2 Lipschitz constant is at most the output's norm
 //   residual:WxD   the same shape with unconstrained blocks x ← x + V relu(W x + b): the baseline the
 //                  stable networks are measured against
 #pragma once
@@ -27,6 +28,7 @@ namespace certnn::train {
 // Indices into TrainableNetwork::blocks.
 struct DenseLayer {
   std::size_t weight, bias;  // n_out × n_in, n_out × 1
+  double norm_cap = 0.0;     // > 0: the trainer keeps ‖W‖₂ ≤ norm_cap
 };
 struct ConvLayer {
   model::Window2d window;

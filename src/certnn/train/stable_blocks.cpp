@@ -31,7 +31,11 @@ struct LayerBound {
   const TrainableNetwork& network;
   StabilityCertificate& certificate;
 
-  double operator()(const DenseLayer& d) const { return dense_upper(float_weights(network, d.weight)); }
+  double operator()(const DenseLayer& d) const {
+    const double norm = dense_upper(float_weights(network, d.weight));
+    if (d.norm_cap > 0.0 && norm > d.norm_cap) certificate.within_caps = false;
+    return norm;
+  }
   double operator()(const ConvLayer& c) const {
     model::Conv2d conv;
     conv.window = c.window;
@@ -60,18 +64,21 @@ StableConstraint::StableConstraint(const TrainableNetwork& network, double margi
     : margin_(margin), iterations_(iterations) {
   std::mt19937_64 random(0x5ab1e);
   std::normal_distribution<double> normal;
-  for (std::size_t k = 0; k < network.layers.size(); ++k)
-    if (const auto* block = std::get_if<StableBlock>(&network.layers[k])) {
-      Eigen::VectorXd v(network.blocks.at(block->weight).cols);
-      for (Eigen::Index i = 0; i < v.size(); ++i) v[i] = normal(random);
-      blocks_.push_back({k, v.normalized()});
-    }
+  const auto track = [&](std::size_t weight, double limit_squared) {
+    Eigen::VectorXd v(network.blocks.at(weight).cols);
+    for (Eigen::Index i = 0; i < v.size(); ++i) v[i] = normal(random);
+    blocks_.push_back({weight, limit_squared, v.normalized()});
+  };
+  for (const TrainableLayer& layer : network.layers) {
+    if (const auto* block = std::get_if<StableBlock>(&layer)) track(block->weight, 2.0 * margin_ / block->step);
+    if (const auto* dense = std::get_if<DenseLayer>(&layer); dense && dense->norm_cap > 0.0)
+      track(dense->weight, dense->norm_cap * dense->norm_cap * margin_);
+  }
 }
 
 void StableConstraint::enforce(TrainableNetwork& network) {
   for (Tracked& tracked : blocks_) {
-    const StableBlock& block = std::get<StableBlock>(network.layers[tracked.layer]);
-    auto weight = network.parameter(block.weight);
+    auto weight = network.parameter(tracked.weight);
     double norm_squared = 0.0;
     for (int i = 0; i < iterations_; ++i) {
       const Eigen::VectorXd image = weight * tracked.vector;
@@ -80,8 +87,7 @@ void StableConstraint::enforce(TrainableNetwork& network) {
       if (!(next.norm() > 0.0)) break;
       tracked.vector = next.normalized();
     }
-    const double limit = 2.0 * margin_ / block.step;
-    if (norm_squared > limit) weight *= std::sqrt(limit / norm_squared);
+    if (norm_squared > tracked.limit_squared) weight *= std::sqrt(tracked.limit_squared / norm_squared);
   }
 }
 
@@ -94,15 +100,18 @@ StabilityCertificate certify_stability(const TrainableNetwork& network) {
   return certificate;
 }
 
+// Each pass shrinks by the measured excess and a little more; float rounding of the scaled
+// weights can move the norm by a few ulps, hence the loops.
 void make_provably_stable(TrainableNetwork& network) {
   for (const TrainableLayer& layer : network.layers) {
-    const auto* block = std::get_if<StableBlock>(&layer);
-    if (!block) continue;
-    // Each pass shrinks by the measured excess and a little more; float rounding of the scaled
-    // weights can move the norm by a few ulps, hence the loop.
-    for (double product = step_product_upper(network, *block); product > 2.0;
-         product = step_product_upper(network, *block))
-      network.parameter(block->weight) *= std::sqrt(2.0 / product) * (1.0 - 1e-6);
+    if (const auto* block = std::get_if<StableBlock>(&layer))
+      for (double product = step_product_upper(network, *block); product > 2.0;
+           product = step_product_upper(network, *block))
+        network.parameter(block->weight) *= std::sqrt(2.0 / product) * (1.0 - 1e-6);
+    if (const auto* dense = std::get_if<DenseLayer>(&layer); dense && dense->norm_cap > 0.0)
+      for (double norm = dense_upper(float_weights(network, dense->weight)); norm > dense->norm_cap;
+           norm = dense_upper(float_weights(network, dense->weight)))
+        network.parameter(dense->weight) *= dense->norm_cap / norm * (1.0 - 1e-6);
   }
 }
 

@@ -1,5 +1,6 @@
 // Keeping the stable blocks x ← x − h Wᵀ relu(W x + b) non-expansive (h ‖W‖₂² ≤ 2, the Euler
-// step condition with the ReLU's Lipschitz constant 1) during training, and proving it after.
+// step condition with the ReLU's Lipschitz constant 1) and the capped dense layers within their
+// norm cap (‖A‖₂ ≤ cap) during training, and proving both after.
 #pragma once
 
 #include <Eigen/Core>
@@ -11,17 +12,18 @@ namespace certnn::train {
 
 // After every optimiser step: ‖W‖₂ is estimated by power iteration on WᵀW, warm-started from
 // the previous step's vector (the weights move little per step, so a few iterations track it),
-// and W is scaled down onto h ‖W‖₂² = 2 · margin where it exceeds that. The estimate is a lower
-// bound of ‖W‖₂, which is why the margin stays below 1 and why certify_stability re-checks.
+// and W is scaled down onto h ‖W‖₂² = 2 · margin (a capped dense layer: ‖W‖₂² = cap² · margin)
+// where it exceeds that. The estimate is a lower bound of ‖W‖₂, which is why the margin stays
+// below 1 and why certify_stability re-checks.
 class StableConstraint {
  public:
   explicit StableConstraint(const TrainableNetwork& network, double margin = 0.98, int iterations = 2);
   void enforce(TrainableNetwork& network);
-  bool active() const { return !blocks_.empty(); }
 
  private:
   struct Tracked {
-    std::size_t layer;
+    std::size_t weight;      // the parameter block
+    double limit_squared;    // the largest ‖W‖₂² allowed
     Eigen::VectorXd vector;  // the current right singular vector estimate
   };
   std::vector<Tracked> blocks_;
@@ -34,6 +36,7 @@ struct StabilityCertificate {
   // network exports): ≤ 2 proves the block non-expansive.
   std::vector<double> step_products;
   bool non_expansive = true;
+  bool within_caps = true;  // every capped dense layer proved within its cap
   // A rigorous upper bound of the network's global L2 Lipschitz constant: the product of the
   // layers' bounds (‖A‖₂ for dense and convolutional layers, 1 for ReLU and for every proved stable
   // block, 1 + h ‖W‖₂² for an unproved one, 1 + ‖V‖₂‖W‖₂ for a residual block), rounded upward.
@@ -42,8 +45,9 @@ struct StabilityCertificate {
 
 StabilityCertificate certify_stability(const TrainableNetwork& network);
 
-// Scales every stable block whose rigorous h ‖W‖₂² exceeds 2 down until the proof holds; the
-// final step of training a stable network, so that what is exported is proved non-expansive.
+// Scales every stable block whose rigorous h ‖W‖₂² exceeds 2, and every capped dense layer whose
+// rigorous ‖W‖₂ exceeds its cap, down until the proof holds; the final step of training, so that
+// what is exported is proved.
 void make_provably_stable(TrainableNetwork& network);
 
 }  // namespace certnn::train

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "certnn/model/forward.hpp"
+#include "certnn/stability/spectral_norm.hpp"
 #include "certnn/train/robust_evaluation.hpp"
 #include "certnn/train/stable_blocks.hpp"
 #include "synthetic_data.hpp"
@@ -123,7 +124,13 @@ TEST(NetworkTrainer, StableNetworksAreProvedNonExpansive) {
   const StabilityCertificate certificate = certify_stability(result.network);
   ASSERT_EQ(certificate.step_products.size(), 3u);
   EXPECT_TRUE(certificate.non_expansive);
+  EXPECT_TRUE(certificate.within_caps);
   for (double product : certificate.step_products) EXPECT_LE(product, 2.0);
+  // The lift is capped at norm 1 and the blocks are non-expansive: the output layer's norm bounds it.
+  const auto& output = std::get<DenseLayer>(result.network.layers.back());
+  const double output_norm = stability::dense_spectral_norm(result.network.parameter(output.weight)).upper;
+  EXPECT_LE(certificate.lipschitz_upper, output_norm * (1 + 1e-9));
+  EXPECT_GE(certificate.lipschitz_upper, 0.9 * output_norm);  // the lift's norm sits near its cap
 
   const model::Network exported = to_network(result.network);
   std::mt19937 random(3);
