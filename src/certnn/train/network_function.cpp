@@ -132,6 +132,13 @@ std::vector<Var> bind_parameters(Graph& graph, const TrainableNetwork& network) 
   return vars;
 }
 
+std::vector<Var> bind_constants(Graph& graph, const TrainableNetwork& network) {
+  std::vector<Var> vars;
+  vars.reserve(network.blocks.size());
+  for (std::size_t k = 0; k < network.blocks.size(); ++k) vars.push_back(graph.constant(network.parameter(k)));
+  return vars;
+}
+
 Var logits(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters, Var inputs) {
   PointStep step{graph, parameters, inputs};
   for (const TrainableLayer& layer : network.layers) std::visit(step, layer);

@@ -12,8 +12,10 @@
 
 namespace certnn::train {
 
-// One graph variable per parameter block, holding the network's current values.
+// One graph variable per parameter block, holding the network's current values; or constants,
+// for evaluation without gradients.
 std::vector<Var> bind_parameters(Graph& graph, const TrainableNetwork& network);
+std::vector<Var> bind_constants(Graph& graph, const TrainableNetwork& network);
 
 // Logits (classes × batch) at the columns of `inputs` (input_size × batch).
 Var logits(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters, Var inputs);

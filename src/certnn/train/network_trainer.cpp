@@ -10,7 +10,7 @@
 #include "certnn/attack/pgd.hpp"
 #include "certnn/core/column_slices.hpp"
 #include "certnn/core/error.hpp"
-#include "certnn/model/forward.hpp"
+#include "certnn/train/network_function.hpp"
 #include "certnn/train/stable_blocks.hpp"
 #include "certnn/train/training_loss.hpp"
 
@@ -84,21 +84,33 @@ void check_network_options(const NetworkTrainOptions& o) {
   check_optimizer_options(o.optimizer);
 }
 
+// On the float32-rounded parameters the exported model holds, through the expression graph (its
+// batched convolutions are several times faster than the layer-by-layer forward pass).
 CleanScore clean_score(const TrainableNetwork& network, const data::Dataset& dataset) {
-  const model::Network exported = to_network(network);
+  TrainableNetwork exported = network;
+  exported.parameters = network.parameters.unaryExpr([](double v) { return static_cast<double>(static_cast<float>(v)); });
   CleanScore score;
   if (dataset.size() == 0) return score;
-  constexpr Index kChunk = 1000;
-  for (Index first = 0; first < dataset.size(); first += kChunk) {
-    const Index size = std::min(kChunk, dataset.size() - first);
-    const Eigen::MatrixXd logits = model::forward<double>(exported, dataset.inputs.middleCols(first, size));
-    for (Index s = 0; s < size; ++s) {
-      const std::int64_t label = dataset.labels[static_cast<std::size_t>(first + s)];
-      const double top = logits.col(s).maxCoeff();
-      score.loss += top + std::log((logits.col(s).array() - top).exp().sum()) - logits(label, s);
-      Index best = 0;
-      logits.col(s).maxCoeff(&best);
-      if (best == label) score.accuracy += 1.0;
+  constexpr Index kChunk = 512;
+  for (Index start = 0; start < dataset.size(); start += kChunk) {
+    const Index size = std::min(kChunk, dataset.size() - start);
+    std::vector<CleanScore> parts(static_cast<std::size_t>(column_slice_count(size, 2)));
+    for_each_column_slice(size, 2, [&](Index slice, Index first, Index count) {
+      Graph graph;
+      const std::vector<Var> parameters = bind_constants(graph, exported);
+      const auto labels = std::span(dataset.labels).subspan(static_cast<std::size_t>(start + first), static_cast<std::size_t>(count));
+      const Var z = logits(graph, exported, parameters, graph.constant(dataset.inputs.middleCols(start + first, count)));
+      CleanScore& part = parts[static_cast<std::size_t>(slice)];
+      part.loss = graph.value(graph.cross_entropy_sum(z, labels))(0, 0);
+      for (Index s = 0; s < count; ++s) {
+        Index best = 0;
+        graph.value(z).col(s).maxCoeff(&best);
+        if (best == labels[static_cast<std::size_t>(s)]) part.accuracy += 1.0;
+      }
+    });
+    for (const CleanScore& part : parts) {
+      score.loss += part.loss;
+      score.accuracy += part.accuracy;
     }
   }
   score.loss /= static_cast<double>(dataset.size());
