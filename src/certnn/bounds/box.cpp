@@ -19,6 +19,11 @@ CentreRadius centre_radius(const Box& box) {
   return cr;
 }
 
+void intersect(Box& box, const Box& other) {
+  box.lower = box.lower.cwiseMax(other.lower);
+  box.upper = box.upper.cwiseMin(other.upper);
+}
+
 Eigen::VectorXd magnitude(const Box& box) { return box.lower.cwiseAbs().cwiseMax(box.upper.cwiseAbs()); }
 
 Box linf_ball(const Eigen::VectorXd& center, double eps, std::optional<Domain> domain) {

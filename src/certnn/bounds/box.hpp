@@ -24,6 +24,9 @@ struct CentreRadius {
 };
 CentreRadius centre_radius(const Box& box);
 
+// Narrows `box` to its intersection with `other` (both enclosures of the same value).
+void intersect(Box& box, const Box& other);
+
 // max(|lower|, |upper|) per element: the largest magnitude a value of the box can have.
 Eigen::VectorXd magnitude(const Box& box);
 

@@ -213,7 +213,8 @@ Box ibp_layer(const Network& network, const Node& node, const std::vector<const 
   return box;
 }
 
-std::vector<Box> IbpMethod::propagate_all(const Network& network, const Box& input, Inference inference) const {
+std::vector<Box> IbpMethod::propagate_all(const Network& network, const Box& input, Inference inference,
+                                          const std::vector<Box>* enclosing) const {
   if (input.size() != network.input_size())
     throw ShapeError("ibp: the input box has " + std::to_string(input.size()) + " elements, the network expects " +
                      std::to_string(network.input_size()));
@@ -225,6 +226,7 @@ std::vector<Box> IbpMethod::propagate_all(const Network& network, const Box& inp
     operands.clear();
     for (ValueId v : nodes[k].inputs) operands.push_back(&boxes[v]);
     boxes[k + 1] = ibp_layer(network, nodes[k], operands, inference);
+    if (enclosing) intersect(boxes[k + 1], (*enclosing)[k + 1]);
   }
   return boxes;
 }

@@ -16,9 +16,12 @@ class IbpMethod final : public Method {
   void check(const model::Network& network) const override;
   Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
 
-  // Boxes of every network value (index = ValueId), for methods that build on IBP.
+  // Boxes of every network value (index = ValueId), for methods that build on IBP. `enclosing`,
+  // when given, holds boxes of every value over a superset of the input box (a parent sub-problem's):
+  // each box is intersected with them before the next layer is computed.
   std::vector<Box> propagate_all(const model::Network& network, const Box& input,
-                                 Inference inference = Inference::Exact) const;
+                                 Inference inference = Inference::Exact,
+                                 const std::vector<Box>* enclosing = nullptr) const;
 };
 
 // The box of one node's output from boxes of its operands (one per node input), as propagate_all

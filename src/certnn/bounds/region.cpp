@@ -30,11 +30,12 @@ void split_region(Region& region, const Network& network, std::int32_t node, Ind
   if (z.lower[neuron] > z.upper[neuron]) region.empty = true;
 }
 
-Region crown_region(const Network& network, const Box& input, Inference inference, std::vector<SplitSigns> splits) {
+Region crown_region(const Network& network, const Box& input, Inference inference, std::vector<SplitSigns> splits,
+                    const Region* enclosing) {
   const auto& nodes = network.nodes();
   Region region;
   region.inference = inference;
-  region.values = IbpMethod().propagate_all(network, input, inference);
+  region.values = IbpMethod().propagate_all(network, input, inference, enclosing ? &enclosing->values : nullptr);
   region.input = input;
   region.splits = std::move(splits);
   region.splits.resize(nodes.size());
@@ -87,9 +88,7 @@ Region crown_region(const Network& network, const Box& input, Inference inferenc
       std::vector<const Box*> operands;
       for (ValueId v : nodes[later].inputs) operands.push_back(&region.values[v]);
       const Box fresh = ibp_layer(network, nodes[later], operands, inference);
-      Box& old = region.values[later + 1];
-      old.lower = old.lower.cwiseMax(fresh.lower);
-      old.upper = old.upper.cwiseMin(fresh.upper);
+      intersect(region.values[later + 1], fresh);
     }
   }
   return region;

@@ -35,8 +35,11 @@ bool is_relaxed_activation(const model::LayerOp& op);
 // Region over an input box: IBP enclosures of every value, then the pre-activation boxes of the
 // activation layers tightened in order by back-substitution (only the neurons whose IBP box
 // crosses a ReLU's kink, and every neuron of smooth activations). Split signs clip the boxes.
+// `enclosing`, when given, is a region over a superset of the input (with a subset of the splits),
+// a parent sub-problem's: its enclosures narrow the new ones from the start, so neurons it proved
+// stable are not refined again and no bound comes out looser than the parent's.
 Region crown_region(const model::Network& network, const Box& input, Inference inference,
-                    std::vector<SplitSigns> splits = {});
+                    std::vector<SplitSigns> splits = {}, const Region* enclosing = nullptr);
 
 // Restricts the region to inputs whose pre-activation `neuron` of ReLU-like `node` has the sign
 // `sign` (+1: z ≥ 0, −1: z ≤ 0), clipping its box; marks the region empty when the box vanishes.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 #include "certnn/bounds/back_substitution.hpp"
@@ -49,10 +50,19 @@ std::vector<Index> lookahead_candidates(const bounds::Box& box, const bounds::Bo
   return order;
 }
 
-// A sub-box and the disjuncts still to prove on it.
+// CROWN over a box: the region (enclosures of every value) and the objectives' linear bounds.
+struct Evaluation {
+  bounds::Region region;
+  bounds::LinearBound bound;
+};
+
+// A sub-box and the disjuncts still to prove on it, with its CROWN evaluation where the parent's
+// look-ahead already made it, and otherwise the parent's region, whose enclosures also hold here.
 struct BoxTask {
   bounds::Box box;
   OpenDisjuncts open;
+  std::shared_ptr<const Evaluation> evaluation;
+  std::shared_ptr<const Evaluation> parent;
 };
 
 }  // namespace
@@ -62,18 +72,23 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
   SamplingRounds rounds(network, group, falsifier);
   SearchState state(deadline, &rounds);
   WorkQueue<BoxTask> queue;
-  queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1)});
+  queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1), nullptr, nullptr});
   const MatrixXd objectives = proof_objectives(group);
-  const auto crown_bound = [&](const bounds::Box& box) {
-    bounds::Region region = bounds::crown_region(network, box, bounds::Inference::Exact);
-    bounds::LinearBound bound = bounds::back_substitute(network, region, network.output(), objectives);
-    return std::pair{std::move(region), std::move(bound)};
+  const auto evaluate = [&](const bounds::Box& box, const Evaluation* parent) {
+    auto e = std::make_shared<Evaluation>();
+    e->region = bounds::crown_region(network, box, bounds::Inference::Exact, {}, parent ? &parent->region : nullptr);
+    e->bound = bounds::back_substitute(network, e->region, network.output(), objectives);
+    return e;
   };
   queue.run(threads, [&](BoxTask task, WorkQueue<BoxTask>& q) {
     if (!state.admit(q)) return;
     // CROWN first; where it does not settle the box, the final slopes are optimised (cheap next to
     // the intermediate bounds the region already holds).
-    const auto [region, bound] = crown_bound(task.box);
+    const std::shared_ptr<const Evaluation> evaluation =
+        task.evaluation ? std::move(task.evaluation) : evaluate(task.box, task.parent.get());
+    task.parent.reset();
+    const bounds::Region& region = evaluation->region;
+    const bounds::LinearBound& bound = evaluation->bound;
     if (!close_proved(group, bound.lower, task.open)) return;
     bounds::SlopeOptimisation settings;
     settings.iterations = kInputSplitSlopeSteps;
@@ -94,24 +109,27 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     }
     // Look-ahead branching: the coordinate whose halves get closest to a proof (the sum over both
     // halves of the open disjuncts' remaining gaps), which on ACAS Xu needs an order of magnitude
-    // fewer boxes than splitting by smear.
+    // fewer boxes than splitting by smear. The chosen halves keep their evaluations.
     const Index c = hardest_constraint(group, lower, task.open);
     Index dimension = -1;
     double best_score = -std::numeric_limits<double>::infinity();
-    bool upper_half_first = false;
+    std::shared_ptr<const Evaluation> best_half[2];
     for (Index j : lookahead_candidates(task.box, group.box, bound.input_coefficients, c)) {
       const double mid = 0.5 * (task.box.lower[j] + task.box.upper[j]);
       if (!(mid > task.box.lower[j] && mid < task.box.upper[j])) continue;
+      std::shared_ptr<const Evaluation> half[2];
       double gap[2] = {0.0, 0.0};
       for (int side = 0; side < 2; ++side) {
-        bounds::Box half = task.box;
-        (side ? half.lower[j] : half.upper[j]) = mid;
-        gap[side] = open_gap(group, crown_bound(half).second.lower, task.open);
+        bounds::Box box = task.box;
+        (side ? box.lower[j] : box.upper[j]) = mid;
+        half[side] = evaluate(box, evaluation.get());
+        gap[side] = open_gap(group, half[side]->bound.lower, task.open);
       }
       if (gap[0] + gap[1] > best_score) {
         best_score = gap[0] + gap[1];
         dimension = j;
-        upper_half_first = gap[1] < gap[0];  // the half further from a proof may hold a counterexample
+        best_half[0] = std::move(half[0]);
+        best_half[1] = std::move(half[1]);
       }
     }
     // Where no half gets closer to a proof than the box itself (CROWN is not monotone in the box),
@@ -126,6 +144,8 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
         if (relative > widest && mid > task.box.lower[j] && mid < task.box.upper[j]) {
           widest = relative;
           dimension = j;
+          best_half[0].reset();
+          best_half[1].reset();
         }
       }
     }
@@ -134,12 +154,19 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
       return;
     }
     const double mid = 0.5 * (task.box.lower[dimension] + task.box.upper[dimension]);
-    BoxTask upper = task;
-    task.box.upper[dimension] = mid;
-    upper.box.lower[dimension] = mid;
-    if (upper_half_first) std::swap(upper, task);
-    q.push(std::move(upper));
-    q.push(std::move(task));  // popped first
+    BoxTask halves[2] = {task, task};
+    halves[0].box.upper[dimension] = mid;
+    halves[1].box.lower[dimension] = mid;
+    for (int side = 0; side < 2; ++side) {
+      halves[side].evaluation = std::move(best_half[side]);
+      if (!halves[side].evaluation) halves[side].parent = evaluation;
+    }
+    // The half further from a proof is explored first: it may hold a counterexample.
+    const bool upper_first = halves[0].evaluation && halves[1].evaluation &&
+                             open_gap(group, halves[1].evaluation->bound.lower, task.open) <
+                                 open_gap(group, halves[0].evaluation->bound.lower, task.open);
+    q.push(std::move(halves[upper_first ? 0 : 1]));
+    q.push(std::move(halves[upper_first ? 1 : 0]));  // popped first
   });
   return state.result();
 }

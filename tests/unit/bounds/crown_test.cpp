@@ -83,6 +83,28 @@ TEST(Crown, TighterThanIntervalsAndAlphaTighterThanCrown) {
   EXPECT_LT(alpha_total, crown_total);
 }
 
+// A child box's region built inside its parent's: every enclosure lies within the parent's and
+// still holds every sampled value of the child box.
+TEST(BackSubstitution, EnclosedRegionsAreNestedAndSound) {
+  std::mt19937 rng = testing::seeded_generator();
+  for (int trial = 0; trial < 4; ++trial) {
+    const Network network = relu_mlp(rng, 5, 24, 4, 3);
+    const Box parent_box = box_around(random_vector(rng, 5, -1, 1), VectorXd::Constant(5, 0.4));
+    Box child_box = parent_box;
+    child_box.upper[trial] = 0.5 * (parent_box.lower[trial] + parent_box.upper[trial]);
+    const Region parent = crown_region(network, parent_box, Inference::Exact);
+    const Region nested = crown_region(network, child_box, Inference::Exact, {}, &parent);
+    const MatrixXd points = points_in(child_box, rng, 2000);
+    const std::vector<model::Batch<double>> values = model::forward_values<double>(network, points);
+    for (std::size_t v = 0; v < nested.values.size(); ++v) {
+      const Box& b = nested.values[v];
+      EXPECT_TRUE((b.lower.array() >= parent.values[v].lower.array()).all()) << "value " << v;
+      EXPECT_TRUE((b.upper.array() <= parent.values[v].upper.array()).all()) << "value " << v;
+      for (Index s = 0; s < points.cols(); ++s) EXPECT_TRUE(b.contains(values[v].col(s))) << "value " << v;
+    }
+  }
+}
+
 // A split z ≥ 0 (or ≤ 0) restricts the region: its bounds hold at every input satisfying the
 // split, and β multipliers keep them sound.
 TEST(BackSubstitution, SplitRegionsHoldOnTheirSubProblem) {
