@@ -114,6 +114,7 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     Index dimension = -1;
     double best_score = -std::numeric_limits<double>::infinity();
     std::shared_ptr<const Evaluation> best_half[2];
+    bool upper_half_first = false;
     for (Index j : lookahead_candidates(task.box, group.box, bound.input_coefficients, c)) {
       const double mid = 0.5 * (task.box.lower[j] + task.box.upper[j]);
       if (!(mid > task.box.lower[j] && mid < task.box.upper[j])) continue;
@@ -128,6 +129,7 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
       if (gap[0] + gap[1] > best_score) {
         best_score = gap[0] + gap[1];
         dimension = j;
+        upper_half_first = gap[1] < gap[0];  // the half further from a proof may hold a counterexample
         best_half[0] = std::move(half[0]);
         best_half[1] = std::move(half[1]);
       }
@@ -146,6 +148,7 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
           dimension = j;
           best_half[0].reset();
           best_half[1].reset();
+          upper_half_first = false;
         }
       }
     }
@@ -161,12 +164,8 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
       halves[side].evaluation = std::move(best_half[side]);
       if (!halves[side].evaluation) halves[side].parent = evaluation;
     }
-    // The half further from a proof is explored first: it may hold a counterexample.
-    const bool upper_first = halves[0].evaluation && halves[1].evaluation &&
-                             open_gap(group, halves[1].evaluation->bound.lower, task.open) <
-                                 open_gap(group, halves[0].evaluation->bound.lower, task.open);
-    q.push(std::move(halves[upper_first ? 0 : 1]));
-    q.push(std::move(halves[upper_first ? 1 : 0]));  // popped first
+    q.push(std::move(halves[upper_half_first ? 0 : 1]));
+    q.push(std::move(halves[upper_half_first ? 1 : 0]));  // popped first
   });
   return state.result();
 }
