@@ -8,6 +8,7 @@
 
 #include "certnn/bounds/back_substitution.hpp"
 #include "certnn/bounds/slope_optimisation.hpp"
+#include "certnn/verify/activation_patterns.hpp"
 #include "certnn/verify/constraint_combination.hpp"
 #include "certnn/verify/search.hpp"
 #include "certnn/verify/work_queue.hpp"
@@ -26,6 +27,12 @@ constexpr int kInputSplitSlopeSteps = 5;
 constexpr std::size_t kLookaheadCoordinates = 3;
 // Supergradient steps on the weights of a conjunction's constraints (verify/constraint_combination.hpp).
 constexpr int kCombinationSteps = 10;
+// Boxes left open with at most this many unstable ReLUs go to the relaxation LP and its sign
+// splits (verify/activation_patterns.hpp); with more, the LP is slow and seldom closes them.
+constexpr std::size_t kPatternNeurons = 24;
+// LPs per box: where a few sign splits do not settle it, halving the box is the cheaper way on
+// (on ACAS Xu a larger budget closed fewer boxes per second).
+constexpr int kPatternLps = 4;
 
 // The coordinates worth a look-ahead: the kLookaheadCoordinates largest by smear |Λ_jc|·width_j
 // of constraint c's linear bound, and always the widest relative to the group's box (a coordinate
@@ -102,6 +109,13 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
       any_open = any_open || task.open[d];
     }
     if (!any_open) return;
+    if (unstable_neurons(network, region, kPatternNeurons)) {
+      if (auto witness = decide_by_patterns(network, region, group, kPatternNeurons, kPatternLps, task.open)) {
+        state.found(std::move(*witness), q);
+        return;
+      }
+      if (std::none_of(task.open.begin(), task.open.end(), [](char c) { return c; })) return;
+    }
     if (auto witness = descend(network, group, task.box, candidate_points(group, task.box, bound.input_coefficients, task.open),
                                kCandidateSteps, deadline)) {
       state.found(std::move(*witness), q);

@@ -47,12 +47,6 @@ bounds::RelaxationParameters kept_columns(const bounds::RelaxationParameters& pa
   return bounds::RelaxationParameters{select(parameters.lower_slope), select(parameters.beta)};
 }
 
-bool is_relu_like(const model::LayerOp& op) {
-  if (std::holds_alternative<model::Relu>(op)) return true;
-  const auto* leaky = std::get_if<model::LeakyRelu>(&op);
-  return leaky && leaky->alpha <= 1.0;
-}
-
 // The unstable, unsplit ReLU with the largest score |g|·(−l·u)/(u − l), g the objective's
 // coefficient of its output: how much fixing it can move the bound. {-1, -1} when none is left.
 std::pair<std::int32_t, Index> branching_neuron(const model::Network& network, const bounds::Region& region,

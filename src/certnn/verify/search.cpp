@@ -25,6 +25,12 @@ double disjunct_margin(const Group& group, const VectorXd& lower, std::size_t d)
 
 }  // namespace
 
+bool is_relu_like(const model::LayerOp& op) {
+  if (std::holds_alternative<model::Relu>(op)) return true;
+  const auto* leaky = std::get_if<model::LeakyRelu>(&op);
+  return leaky && leaky->alpha <= 1.0;
+}
+
 bool close_proved(const Group& group, const VectorXd& lower, OpenDisjuncts& open) {
   const Index constraints = group.constraint_count();
   if (lower.size() > constraints)

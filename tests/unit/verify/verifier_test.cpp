@@ -12,6 +12,7 @@
 #include "certnn/model/forward.hpp"
 #include "certnn/verify/problem.hpp"
 #include "certnn/verify/witness.hpp"
+#include "l1_network.hpp"
 #include "random_seed.hpp"
 
 namespace certnn::verify {
@@ -20,19 +21,7 @@ namespace {
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
-// y0 = |x0| + |x1| through four ReLUs, y1 = x0 − x1: over a box [a, b] × [c, d] the range of y0 is
-// [dist(0, [a, b]) + dist(0, [c, d]), max(|a|, |b|) + max(|c|, |d|)].
-model::Network l1_network() {
-  model::Network network({2});
-  MatrixXd hidden(4, 2);
-  hidden << 1, 0, -1, 0, 0, 1, 0, -1;
-  MatrixXd out(2, 4);
-  out << 1, 1, 1, 1, 1, -1, 0, 0;
-  const auto h = network.add("hidden", model::Dense{hidden, VectorXd::Zero(4)}, {model::kInputValue});
-  const auto r = network.add("relu", model::Relu{}, {h});
-  network.set_output(network.add("out", model::Dense{out, VectorXd::Zero(2)}, {r}));
-  return network;
-}
+using testing::l1_network;
 
 double distance_to_zero(double lo, double hi) { return lo > 0 ? lo : (hi < 0 ? -hi : 0.0); }
 
