@@ -97,24 +97,28 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     const bounds::Region& region = evaluation->region;
     const bounds::LinearBound& bound = evaluation->bound;
     if (!close_proved(group, bound.lower, task.open)) return;
-    bounds::SlopeOptimisation settings;
-    settings.iterations = kInputSplitSlopeSteps;
-    const VectorXd lower = bounds::optimise_bound(network, region, network.output(), objectives, settings,
-                                                  bounds::initial_parameters(network, region, objectives.cols()))
-                               .lower;
-    if (!close_proved(group, lower, task.open)) return;
-    bool any_open = false;
-    for (std::size_t d = 0; d < group.disjuncts.size(); ++d) {
-      if (task.open[d] && combination_proves(network, region, group, group.disjuncts[d], kCombinationSteps)) task.open[d] = 0;
-      any_open = any_open || task.open[d];
-    }
-    if (!any_open) return;
+    VectorXd lower = bound.lower;
     if (unstable_neurons(network, region, kPatternNeurons)) {
+      // Few unstable neurons: the relaxation LP subsumes slope optimisation and combinations.
       if (auto witness = decide_by_patterns(network, region, group, kPatternNeurons, kPatternLps, task.open)) {
         state.found(std::move(*witness), q);
         return;
       }
       if (std::none_of(task.open.begin(), task.open.end(), [](char c) { return c; })) return;
+    } else {
+      bounds::SlopeOptimisation settings;
+      settings.iterations = kInputSplitSlopeSteps;
+      lower = bounds::optimise_bound(network, region, network.output(), objectives, settings,
+                                     bounds::initial_parameters(network, region, objectives.cols()))
+                  .lower;
+      if (!close_proved(group, lower, task.open)) return;
+      bool any_open = false;
+      for (std::size_t d = 0; d < group.disjuncts.size(); ++d) {
+        if (task.open[d] && combination_proves(network, region, group, group.disjuncts[d], kCombinationSteps))
+          task.open[d] = 0;
+        any_open = any_open || task.open[d];
+      }
+      if (!any_open) return;
     }
     if (auto witness = descend(network, group, task.box, candidate_points(group, task.box, bound.input_coefficients, task.open),
                                kCandidateSteps, deadline)) {
