@@ -127,7 +127,12 @@ class PatternSearch {
         wanted[d] = 0;
         continue;
       }
-      const auto bound = combined_bound(region, fixed, *free, group_.disjuncts[d], solution->weights, !leaf && next.node < 0);
+      // The certificate's back-substitution: a proof where the LP is infeasible, and otherwise,
+      // short of a leaf, the coefficients that choose the neuron to fix next.
+      const bool branching = !leaf && next.node < 0;
+      const auto bound = solution->value > 0.0 || branching
+                             ? combined_bound(region, fixed, *free, group_.disjuncts[d], solution->weights, branching)
+                             : std::nullopt;
       if (solution->value > 0.0 && bound && bound->proved) {
         proved[d] = 1;
         wanted[d] = 0;
