@@ -152,6 +152,17 @@ EnclosedForms FormCalculus::scale_rows(const EnclosedForms& z, const VectorXd& s
   return y;
 }
 
+int FormCalculus::sign_on_box(const EnclosedForms& v, Index i) const {
+  const Index n = box_.size();
+  double lowest = r::sub_down(v.f(i, n), v.radius[i]), highest = r::add_up(v.f(i, n), v.radius[i]);
+  for (Index j = 0; j < n; ++j) {
+    const double a = v.f(i, j);
+    lowest = r::add_down(lowest, r::mul_down(a, a >= 0.0 ? box_.lower[j] : box_.upper[j]));
+    highest = r::add_up(highest, r::mul_up(a, a >= 0.0 ? box_.upper[j] : box_.lower[j]));
+  }
+  return lowest >= 0.0 ? 1 : highest <= 0.0 ? -1 : 0;
+}
+
 SlackRows FormCalculus::constraint_rows(const EnclosedForms& v, const MatrixXd& coefficients,
                                         const VectorXd& bound) const {
   // a·v ≤ b implies g·x − h ≤ |a|·radius + γ_{m+1}·(|a|·|F|·x̃ + |b|), g and h rounded.

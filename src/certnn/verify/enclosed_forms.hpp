@@ -45,6 +45,9 @@ class FormCalculus {
   // A piecewise-linear activation where each element's side is known: z ↦ slope_i·z.
   EnclosedForms scale_rows(const EnclosedForms& z, const Eigen::VectorXd& slope) const;
 
+  // +1 when element i is ≥ 0 on the whole box, −1 when ≤ 0, else 0 (its range over the box).
+  int sign_on_box(const EnclosedForms& v, Eigen::Index i) const;
+
   // The rows a·v ≤ b (a a column of `coefficients`, b its entry of `bound`) of a value's forms.
   SlackRows constraint_rows(const EnclosedForms& v, const Eigen::MatrixXd& coefficients,
                             const Eigen::VectorXd& bound) const;

@@ -49,6 +49,10 @@ class PieceSearch {
       for (Index i = 0; i < z.f.rows(); ++i) {
         const bounds::Box& box = piece.region.values[node.inputs[0]];
         if (box.lower[i] >= 0.0 || box.upper[i] <= 0.0) continue;
+        if (const int sign = calculus_.sign_on_box(z, i)) {
+          bounds::split_region(piece.region, network_, static_cast<std::int32_t>(piece.node), i, sign);
+          continue;
+        }
         const auto decision = decide_sign(piece, z, i);
         if (decision.sign != 0) {
           bounds::split_region(piece.region, network_, static_cast<std::int32_t>(piece.node), i, decision.sign);
