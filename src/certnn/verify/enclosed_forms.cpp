@@ -26,9 +26,12 @@ bool is_supported_affine(const model::LayerOp& op) {
                       model::DivConstant, model::AddTensors, model::SubTensors>(op);
 }
 
-// Upper bounds of non-negative float sums of `terms` products each.
+// Upper bounds of non-negative float sums of `terms` products each (r::nonnegative_sum_up, its
+// constants computed once).
 VectorXd sums_up(VectorXd image, std::int64_t terms) {
-  for (Index i = 0; i < image.size(); ++i) image[i] = r::nonnegative_sum_up(terms, image[i]);
+  const double denominator = r::sub_down(1.0, r::gamma(terms));
+  const double underflow = r::mul_up(static_cast<double>(2 * terms), r::kUnderflowError);
+  for (Index i = 0; i < image.size(); ++i) image[i] = r::add_up(r::div_up(image[i], denominator), underflow);
   return image;
 }
 
@@ -79,7 +82,8 @@ EnclosedForms FormCalculus::affine(std::size_t node_index, const std::vector<con
     const MatrixXd& abs_w = abs_weight_[node_index];
     const std::int64_t k = dense->weight.cols();
     const double gamma = r::gamma(k + 1);
-    EnclosedForms y{dense->weight * v.f, VectorXd()};
+    // A coefficient-wise product: the forms have a handful of columns, too few for blocked GEMM.
+    EnclosedForms y{dense->weight.lazyProduct(v.f), VectorXd()};
     y.f.col(n) += dense->bias;
     const VectorXd m = magnitude_up(v.f);
     VectorXd t(v.radius.size());

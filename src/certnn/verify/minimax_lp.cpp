@@ -15,7 +15,8 @@ using Eigen::VectorXd;
 constexpr double kTolerance = 1e-11;
 
 // A dense simplex tableau for max c·v subject to A v ≤ b, v ≥ 0, one slack per row. The last row
-// holds the reduced costs negated (d_j = −c̄_j) and the objective value.
+// holds the reduced costs negated (d_j = −c̄_j) and the objective value. Row-major: pivots
+// update whole rows.
 class Tableau {
  public:
   Tableau(const MatrixXd& a, const VectorXd& b, const VectorXd& c)
@@ -34,12 +35,23 @@ class Tableau {
     basis_[r] = j;
   }
 
-  // Bland's rule until optimal; false when the iteration budget runs out or a column is unbounded.
-  bool optimise(int budget) {
+  // Dantzig's rule (the most negative reduced cost), which takes fewer pivots, for the first
+  // `dantzig_steps`, then Bland's rule, which cannot cycle, until optimal; false when the
+  // iteration budget runs out or a column is unbounded.
+  bool optimise(int budget, int dantzig_steps) {
     for (int step = 0; step < budget; ++step) {
       Index entering = -1;
-      for (Index j = 0; j < columns_ && entering < 0; ++j)
-        if (t_(rows_, j) < -kTolerance) entering = j;
+      if (step < dantzig_steps) {
+        double most_negative = -kTolerance;
+        for (Index j = 0; j < columns_; ++j)
+          if (t_(rows_, j) < most_negative) {
+            most_negative = t_(rows_, j);
+            entering = j;
+          }
+      } else {
+        for (Index j = 0; j < columns_ && entering < 0; ++j)
+          if (t_(rows_, j) < -kTolerance) entering = j;
+      }
       if (entering < 0) return true;
       Index leaving = -1;
       double best = 0.0;
@@ -67,7 +79,7 @@ class Tableau {
 
  private:
   Index rows_, columns_;
-  MatrixXd t_;
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> t_;
   std::vector<Index> basis_;
 };
 
@@ -112,7 +124,8 @@ std::optional<MinimaxSolution> solve_minimax(const MatrixXd& g, const VectorXd& 
   for (Index i = 1; i < m; ++i)
     if (rhs[i] < rhs[most_negative]) most_negative = i;
   tableau.pivot(most_negative, n);
-  if (!tableau.optimise(static_cast<int>(50 * (m + 2 * n + 1)))) return std::nullopt;
+  const int size = static_cast<int>(m + 2 * n + 1);
+  if (!tableau.optimise(50 * size, 4 * size)) return std::nullopt;
 
   const VectorXd v = tableau.solution();
   MinimaxSolution solution;
