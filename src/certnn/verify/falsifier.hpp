@@ -33,7 +33,7 @@ struct FalsifierSettings {
   // settles anyway. Descents are left out of the rounds: from random points they found none of
   // those counterexamples, at ten times the cost of the sampling. An eighth: the exact linear
   // pieces of input splitting find most such counterexamples themselves, and on ACAS Xu's longest
-  // unsat instance a half took a fifth of the CPU time.
+  // unsat instance a half took about a quarter of the CPU time.
   double rounds_after_seconds = 1.0;
   int round_points = 65536;
   double rounds_share = 0.125;
