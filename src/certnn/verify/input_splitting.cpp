@@ -30,9 +30,10 @@ constexpr std::size_t kLookaheadCoordinates = 3;
 // Supergradient steps on the weights of a conjunction's constraints (verify/constraint_combination.hpp).
 constexpr int kCombinationSteps = 10;
 // Boxes left open with at most this many unstable ReLUs are decided exactly, piece by linear
-// piece (verify/linear_pieces.hpp), within a budget of LPs; on ACAS Xu's hardest instances this
-// pair solves in half the time of 32 and 20,000, which leaves too many boxes, or 48 and 60,000,
-// which wastes more on boxes that exhaust the budget.
+// piece (verify/linear_pieces.hpp), within a budget of LPs. On ACAS Xu's three longest instances
+// (3_3/prop 2, 4_2/prop 2, 1_1/prop 6), 40 and 40,000 took 134 CPU seconds in all; 48 and 60,000
+// took 127 but 40% more on 1_1/prop 6; with 32, 4_2/prop 2 splits into so many boxes that it
+// times out.
 constexpr std::size_t kPieceNeurons = 40;
 constexpr int kPieceLps = 40000;
 // Where the network has layers the pieces' forms do not pass, boxes with at most this many
@@ -108,16 +109,12 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     const bounds::LinearBound& bound = evaluation->bound;
     if (!close_proved(group, bound.lower, task.open)) return;
     VectorXd lower = bound.lower;
-    if (pieces && unstable_neurons(network, region, kPieceNeurons)) {
-      // Few unstable neurons: the exact pieces settle the box unless it has too many.
-      if (auto witness = decide_by_linear_pieces(network, region, group, kPieceLps, task.open)) {
-        state.found(std::move(*witness), q);
-        return;
-      }
-      if (std::none_of(task.open.begin(), task.open.end(), [](char c) { return c; })) return;
-    } else if (!pieces && unstable_neurons(network, region, kPatternNeurons)) {
-      // The relaxation LP subsumes slope optimisation and combinations.
-      if (auto witness = decide_by_patterns(network, region, group, kPatternNeurons, kPatternLps, task.open)) {
+    if (unstable_neurons(network, region, pieces ? kPieceNeurons : kPatternNeurons)) {
+      // Few unstable neurons: the exact pieces where the network's layers allow them, else the
+      // relaxation LP (which subsumes slope optimisation and combinations).
+      auto witness = pieces ? decide_by_linear_pieces(network, region, group, kPieceLps, task.open)
+                            : decide_by_patterns(network, region, group, kPatternNeurons, kPatternLps, task.open);
+      if (witness) {
         state.found(std::move(*witness), q);
         return;
       }
