@@ -18,7 +18,7 @@
 #include "certnn/bounds/back_substitution.hpp"
 #include "certnn/model/forward.hpp"
 #include "certnn/verify/enclosed_forms.hpp"
-#include "l1_network.hpp"
+#include "l1_conjunctions.hpp"
 #include "random_seed.hpp"
 
 namespace certnn::verify {
@@ -28,13 +28,6 @@ using Eigen::MatrixXd;
 using Eigen::VectorXd;
 
 constexpr int kManyLps = 4000;
-
-Group conjunction(double t, double s) {
-  spec::Disjunct d{VectorXd::Constant(2, -1.0), VectorXd::Constant(2, 1.0), {}};
-  d.output.push_back(spec::OutputConstraint{(VectorXd(2) << 1, 0).finished(), Interval::point(t)});
-  d.output.push_back(spec::OutputConstraint{(VectorXd(2) << 0, -1).finished(), Interval::point(-s)});
-  return group_disjuncts(spec::Property{2, 2, {d}}).front();
-}
 
 // The unsafe set y0 − y1 ≤ b over [-1, 1]².
 Group difference_at_most(double b) {
@@ -48,34 +41,10 @@ VectorXd forward_at(const model::Network& network, const VectorXd& x) {
 }
 
 TEST(LinearPieces, DecideConjunctionsOfTheL1NetworkExactly) {
-  std::mt19937 rng = testing::seeded_generator();
-  std::uniform_real_distribution<double> threshold(0.05, 0.95), gap(1e-3, 0.2);
-  const model::Network network = testing::l1_network();
-  int witnesses = 0;
-  for (int trial = 0; trial < 40; ++trial) {
-    const double t = threshold(rng);
-    const bool satisfiable = trial % 2 == 0;
-    const double s = satisfiable ? t - gap(rng) : t + gap(rng);
-    const Group group = conjunction(t, s);
-    const bounds::Region region = bounds::crown_region(network, group.box, bounds::Inference::Exact);
-    OpenDisjuncts open{1};
-    const auto witness = decide_by_linear_pieces(network, region, group, kManyLps, open);
-    if (satisfiable) {
-      EXPECT_EQ(open[0], 1) << "t " << t << " s " << s;
-      if (witness) {
-        EXPECT_TRUE(group.box.contains(witness->input)) << "t " << t << " s " << s;
-        const VectorXd y = forward_at(network, witness->input);
-        EXPECT_LE(y[0], t) << "t " << t << " s " << s;
-        EXPECT_GE(y[1], s) << "t " << t << " s " << s;
-        ++witnesses;
-      }
-    } else {
-      EXPECT_FALSE(witness.has_value()) << "t " << t << " s " << s;
-      EXPECT_EQ(open[0], 0) << "t " << t << " s " << s;
-    }
-  }
-  // The leaf LP's point is the most interior one of a satisfiable piece: most of them confirm.
-  EXPECT_GT(witnesses, 0);
+  testing::check_l1_conjunctions(40, [](const model::Network& network, const bounds::Region& region,
+                                         const Group& group, OpenDisjuncts& open) {
+    return decide_by_linear_pieces(network, region, group, kManyLps, open);
+  });
 }
 
 // The same network with sigmoids for ReLUs: the forms do not pass them, so nothing is decided,
@@ -93,7 +62,7 @@ TEST(LinearPieces, UnsupportedLayersLeaveEverythingOpen) {
   // y0 = σ(x0) + σ(−x0) + σ(x1) + σ(−x1) = 2 and |y1| < 1: y0 ≤ 1 is infeasible, and every input
   // satisfies y0 ≤ 10 ∧ y1 ≥ −10.
   for (const auto& [t, s] : {std::pair{1.0, -10.0}, std::pair{10.0, -10.0}}) {
-    const Group group = conjunction(t, s);
+    const Group group = testing::l1_conjunction(t, s);
     const bounds::Region region = bounds::crown_region(network, group.box, bounds::Inference::Exact);
     OpenDisjuncts open{1};
     EXPECT_FALSE(decide_by_linear_pieces(network, region, group, kManyLps, open).has_value()) << t;
@@ -105,7 +74,7 @@ TEST(LinearPieces, UnsupportedLayersLeaveEverythingOpen) {
 // out before the pieces are decided and proves nothing. With the budget it needs, it is proved.
 TEST(LinearPieces, AnExhaustedBudgetProvesNothing) {
   const model::Network network = testing::l1_network();
-  const Group group = conjunction(0.5, 0.6);
+  const Group group = testing::l1_conjunction(0.5, 0.6);
   const bounds::Region region = bounds::crown_region(network, group.box, bounds::Inference::Exact);
   for (int budget : {0, 1, 2}) {
     OpenDisjuncts open{1};
@@ -122,7 +91,7 @@ TEST(LinearPieces, AnExhaustedBudgetProvesNothing) {
 TEST(LinearPieces, ClosedDisjunctsStayClosed) {
   const model::Network network = testing::l1_network();
   for (const auto& [t, s] : {std::pair{0.5, 0.6}, std::pair{0.5, 0.2}}) {
-    const Group group = conjunction(t, s);
+    const Group group = testing::l1_conjunction(t, s);
     const bounds::Region region = bounds::crown_region(network, group.box, bounds::Inference::Exact);
     OpenDisjuncts closed{0};
     EXPECT_FALSE(decide_by_linear_pieces(network, region, group, kManyLps, closed).has_value()) << s;
