@@ -5,7 +5,7 @@
 
 #include "certnn/bounds/back_substitution.hpp"
 #include "certnn/bounds/relax/activation_lines.hpp"
-#include "certnn/verify/affine_forms.hpp"
+#include "certnn/model/forward.hpp"
 #include "certnn/verify/minimax_lp.hpp"
 #include "certnn/verify/witness.hpp"
 
@@ -15,6 +15,10 @@ namespace {
 using Eigen::Index;
 using Eigen::MatrixXd;
 using Eigen::VectorXd;
+
+// The LP's constraint weights are rounded to multiples of 2^-30, so that combining constraints
+// with small coefficients (±1 and the like) stays exact (exact_combination checks it).
+constexpr double kWeightGrid = 0x1p-30;
 
 // Every network value as an affine function of the LP's variables v = (x, a): the input, then
 // the outputs a of the unstable unfixed neurons. Stable neurons (fixed ones included: their
@@ -51,13 +55,26 @@ class AffineForms {
         values_[k + 1] = std::move(out);
         continue;
       }
-      if (!is_affine_layer(node.op)) {
+      if (std::holds_alternative<model::Sigmoid>(node.op) || std::holds_alternative<model::Tanh>(node.op) ||
+          std::holds_alternative<model::Softmax>(node.op) || std::holds_alternative<model::MaxPool>(node.op) ||
+          std::holds_alternative<model::LeakyRelu>(node.op)) {
         valid_ = false;
         break;
       }
+      // An affine layer f: the variables' columns map to f(column) − f(0), the constant to f(constant).
       std::vector<const MatrixXd*> operands;
-      for (model::ValueId in : node.inputs) operands.push_back(&values_[in]);
-      values_[k + 1] = affine_image(network, node, operands, variables_);
+      std::vector<MatrixXd> zeros;
+      zeros.reserve(node.inputs.size());
+      for (model::ValueId in : node.inputs) {
+        operands.push_back(&values_[in]);
+        zeros.push_back(MatrixXd::Zero(values_[in].rows(), 1));
+      }
+      std::vector<const MatrixXd*> zero_operands;
+      for (const MatrixXd& zero : zeros) zero_operands.push_back(&zero);
+      MatrixXd out = model::apply_layer<double>(node, operands, network);
+      const VectorXd at_zero = model::apply_layer<double>(node, zero_operands, network).col(0);
+      out.leftCols(variables_).colwise() -= at_zero;
+      values_[k + 1] = std::move(out);
     }
   }
 
@@ -122,7 +139,7 @@ class PatternSearch {
         wanted[d] = 0;
         continue;
       }
-      if (next.node < 0) next = branching_neuron(region, *free, bound ? &bound->activation_coefficients : nullptr);
+      if (next.node < 0) next = branching_neuron(region, *free, bound ? &bound->coefficients : nullptr);
       any_left = true;
     }
     if (!any_left || witness_) return proved;
@@ -142,6 +159,11 @@ class PatternSearch {
   std::optional<Witness>& witness() { return witness_; }
 
  private:
+  struct CombinedBound {
+    bool proved = false;
+    std::vector<MatrixXd> coefficients;  // per node, of the activation outputs
+  };
+
   const MatrixXd& pre_activation(const AffineForms& forms, const Neuron& n) const {
     return forms.value(network_.nodes()[static_cast<std::size_t>(n.node)].inputs[0]);
   }
@@ -191,24 +213,40 @@ class PatternSearch {
     return lp;
   }
 
-  // The back-substitution of the LP's combination (verify/lp_certificate.hpp): the fixed
-  // neurons' weights are their β, and each free neuron's lower slope is the weighted mean of its
-  // two lower rows' slopes.
-  std::optional<CertifiedCombination> combined_bound(const bounds::Region& region, const std::vector<Neuron>& fixed,
-                                                     const std::vector<Neuron>& free,
-                                                     const std::vector<Index>& constraints, const VectorXd& weights,
-                                                     bool keep_coefficients) const {
+  // The back-substitution of the LP's combination: the constraints' weights (on the grid) combine
+  // them, the fixed neurons' weights are their β, and each free neuron's lower slope is the
+  // weighted mean of its two lower rows' slopes. Proved when its bound clears the combined
+  // threshold; nothing when the combination does not round exactly.
+  std::optional<CombinedBound> combined_bound(const bounds::Region& region, const std::vector<Neuron>& fixed,
+                                              const std::vector<Neuron>& free, const std::vector<Index>& constraints,
+                                              const VectorXd& weights, bool keep_coefficients) const {
     const Index c = static_cast<Index>(constraints.size()), f = static_cast<Index>(fixed.size());
+    const VectorXd lambda = (weights.head(c) / kWeightGrid).array().round() * kWeightGrid;
+    Combination combination{VectorXd::Zero(group_.coefficients.rows()), 0.0};
+    if ((lambda.array() > 0.0).any()) {
+      auto exact = exact_combination(group_, constraints, lambda);
+      if (!exact) return std::nullopt;
+      combination = std::move(*exact);
+    }
+    const auto& nodes = network_.nodes();
+    const auto column = [&](std::vector<MatrixXd>& per_node, const Neuron& n) -> double& {
+      MatrixXd& m = per_node[static_cast<std::size_t>(n.node)];
+      if (m.size() == 0) m = MatrixXd::Zero(network_.size(nodes[static_cast<std::size_t>(n.node)].inputs[0]), 1);
+      return m(n.index, 0);
+    };
     bounds::RelaxationParameters parameters;
-    for (Index i = 0; i < f; ++i) parameter_at(parameters.beta, network_, fixed[i]) = weights[c + i];
+    parameters.beta.resize(nodes.size());
+    parameters.lower_slope.resize(nodes.size());
+    for (Index i = 0; i < f; ++i) column(parameters.beta, fixed[i]) = weights[c + i];
     for (std::size_t q = 0; q < free.size(); ++q) {
       const Index r = c + f + 3 * static_cast<Index>(q);
-      const double leak = leak_of(network_.nodes()[static_cast<std::size_t>(free[q].node)].op);
+      const double leak = leak_of(nodes[static_cast<std::size_t>(free[q].node)].op);
       const double total = weights[r] + weights[r + 1];
-      parameter_at(parameters.lower_slope, network_, free[q]) =
-          total > 0.0 ? (leak * weights[r] + weights[r + 1]) / total : 1.0;
+      column(parameters.lower_slope, free[q]) = total > 0.0 ? (leak * weights[r] + weights[r + 1]) / total : 1.0;
     }
-    return certify_combination(network_, group_, region, constraints, weights.head(c), parameters, keep_coefficients);
+    bounds::LinearBound bound = bounds::back_substitute(network_, region, network_.output(), combination.coefficients,
+                                                        &parameters, keep_coefficients);
+    return CombinedBound{bound.lower[0] > combination.bound_hi, std::move(bound.activation_coefficients)};
   }
 
   // The free neuron with the largest |g|·(−l·u)/(u − l); without coefficients, the first.

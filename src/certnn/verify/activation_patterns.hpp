@@ -23,12 +23,16 @@
 
 #include "certnn/bounds/region.hpp"
 #include "certnn/model/network.hpp"
-#include "certnn/verify/lp_certificate.hpp"
 #include "certnn/verify/problem.hpp"
 #include "certnn/verify/search.hpp"
 #include "certnn/verify/verifier.hpp"
 
 namespace certnn::verify {
+
+struct Neuron {
+  std::int32_t node;  // the ReLU-like node
+  Eigen::Index index;
+};
 
 // The unsplit ReLU-like neurons whose pre-activation box crosses 0, in node order; nothing when
 // there are more than `limit`.

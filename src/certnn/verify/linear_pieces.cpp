@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "certnn/verify/affine_forms.hpp"
 #include "certnn/verify/enclosed_forms.hpp"
 #include "certnn/verify/minimax_lp.hpp"
 #include "certnn/verify/witness.hpp"
@@ -49,18 +48,17 @@ class PieceSearch {
       for (Index i = 0; i < z.f.rows(); ++i) {
         const bounds::Box& box = piece.region.values[node.inputs[0]];
         if (box.lower[i] >= 0.0 || box.upper[i] <= 0.0) continue;
-        if (const int sign = calculus_.sign_on_box(z, i)) {
-          bounds::split_region(piece.region, network_, static_cast<std::int32_t>(piece.node), i, sign);
-          continue;
-        }
-        const auto decision = decide_sign(piece, z, i);
-        if (decision.sign != 0) {
-          bounds::split_region(piece.region, network_, static_cast<std::int32_t>(piece.node), i, decision.sign);
+        int sign = calculus_.sign_on_box(z, i);
+        if (sign == 0) {
+          const auto decision = decide_sign(piece, z, i);
+          if (decision.sign == 0) {
+            if (!decision.cut) return none;  // the LPs find the piece empty, which is not proved
+            return cut(std::move(piece), i, decision.sides, std::move(wanted));
+          }
+          sign = decision.sign;
           if (decision.point.size() > 0) piece.point = decision.point;
-          continue;
         }
-        if (!decision.cut) return none;  // the LPs find the piece empty, which is not proved
-        return cut(std::move(piece), i, decision.sides, std::move(wanted));
+        bounds::split_region(piece.region, network_, static_cast<std::int32_t>(piece.node), i, sign);
       }
       const bounds::Box& box = piece.region.values[node.inputs[0]];
       VectorXd slope = VectorXd::Ones(z.f.rows());
@@ -77,6 +75,11 @@ class PieceSearch {
   std::optional<Witness>& witness() { return witness_; }
 
  private:
+  // The float value of form i at x (a guide for the LPs, not a bound).
+  static double value_at(const EnclosedForms& z, Index i, const VectorXd& x) {
+    return z.f.row(i).head(x.size()).dot(x) + z.f(i, x.size());
+  }
+
   // A neuron's sign on a piece: proved (±1), or to be cut (both sides feasible, with the LPs'
   // points on them where run), or neither (the LPs call both sides infeasible).
   struct SignDecision {
@@ -99,11 +102,10 @@ class PieceSearch {
     SignDecision decision;
     bool feasible[2];
     SlackRows rows[2];
-    const Index n = network_.input_size();
     for (int s = 0; s < 2; ++s) {
       const double side = s == 0 ? 1.0 : -1.0;
       // A known input of the piece on this side spares the LP.
-      if (piece.point.size() > 0 && side * (z.f.row(i).head(n).dot(piece.point) + z.f(i, n)) > 0.0) {
+      if (piece.point.size() > 0 && side * value_at(z, i, piece.point) > 0.0) {
         feasible[s] = true;
         continue;
       }
@@ -129,7 +131,6 @@ class PieceSearch {
   // Both signs of neuron i of the current node, each a piece of its own; the second only for
   // what the first proved.
   OpenDisjuncts cut(Piece piece, Index i, const std::optional<MinimaxSolution> (&sides)[2], OpenDisjuncts wanted) {
-    const Index n = network_.input_size();
     const EnclosedForms& z = piece.forms[network_.nodes()[piece.node].inputs[0]];
     for (int s = 0; s < 2; ++s) {
       const int sign = s == 0 ? 1 : -1;
@@ -138,7 +139,7 @@ class PieceSearch {
       calculus_.append_sign_row(child.cuts, z, i, sign);
       if (sides[s] && sides[s]->value <= 0.0)
         child.point = sides[s]->point;
-      else if (piece.point.size() > 0 && sign * (z.f.row(i).head(n).dot(piece.point) + z.f(i, n)) <= 0.0)
+      else if (piece.point.size() > 0 && sign * value_at(z, i, piece.point) <= 0.0)
         child.point.resize(0);
       wanted = prove(std::move(child), std::move(wanted));
       if (witness_ || std::none_of(wanted.begin(), wanted.end(), [](char w) { return w; }))

@@ -4,17 +4,18 @@
 // input of the piece satisfies the disjunct" is a linear program in x alone.
 //
 // The pieces are enumerated layer by layer. Each neuron that the region's enclosures leave
-// unstable is decided over the current piece by two LPs (is z ≥ 0 feasible? is z ≤ 0?), and the
-// piece is cut in two only where both are; a neuron one LP rules out takes the other sign, so
+// unstable is decided over the current piece: by its form's range over the box where that keeps
+// one sign, else by two LPs (is z ≥ 0 feasible? is z ≤ 0?), and the piece is cut in two only
+// where both are; a neuron one LP rules out takes the other sign, so
 // later layers see exact forms instead of relaxations compounded over layers. Near a decision
 // surface, the neurons a piece's own geometry crosses are far fewer than the ones a relaxation
 // leaves open.
 //
-// Nothing rests on the LPs' word. A sign ruled out is re-proved by back-substituting the
-// pre-activation with the LP's dual weights as the β of the earlier cuts (β-CROWN's Lagrangian
-// form of the LP dual), and only then recorded as a split of the region; a piece is proved for a
-// disjunct by verify/lp_certificate.hpp; an LP point of a piece that satisfies the disjunct is a
-// candidate counterexample for verify/witness.hpp.
+// Nothing rests on the LPs' word. Every value is carried as an affine form of x with a rigorous
+// error radius (verify/enclosed_forms.hpp), and a sign is ruled out, or a piece proved for a
+// disjunct, only when the LP's dual weights pass the Farkas check there, whose slacks cover the
+// radii and whose sums are rounded outward. An LP point of a piece that satisfies the disjunct is
+// a candidate counterexample for verify/witness.hpp.
 #pragma once
 
 #include <optional>
@@ -29,7 +30,7 @@ namespace certnn::verify {
 
 // Closes each open disjunct proved infeasible on every piece of the region; returns a confirmed
 // counterexample when a piece's LP point is one. Leaves everything open after `max_lps` LPs, and
-// on networks with layers that are neither affine nor ReLU-like.
+// on networks with layers the enclosed forms do not pass (FormCalculus::supports).
 std::optional<Witness> decide_by_linear_pieces(const model::Network& network, const bounds::Region& region,
                                                const Group& group, int max_lps, OpenDisjuncts& open);
 

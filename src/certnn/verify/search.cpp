@@ -31,6 +31,11 @@ bool is_relu_like(const model::LayerOp& op) {
   return leaky && leaky->alpha <= 1.0;
 }
 
+double leak_of(const model::LayerOp& op) {
+  const auto* leaky = std::get_if<model::LeakyRelu>(&op);
+  return leaky ? leaky->alpha : 0.0;
+}
+
 bool close_proved(const Group& group, const VectorXd& lower, OpenDisjuncts& open) {
   const Index constraints = group.constraint_count();
   if (lower.size() > constraints)

@@ -83,6 +83,8 @@ class SearchState {
 // The activations branch-and-bound splits at their kink: ReLU, and LeakyReLU with a slope ≤ 1
 // (a convex kink).
 bool is_relu_like(const model::LayerOp& op);
+// The slope of a ReLU-like activation below its kink (0 for ReLU).
+double leak_of(const model::LayerOp& op);
 
 // Closes each open disjunct that has a constraint with lower bound above its b (rounded up, so
 // the constraint is unsatisfiable on the sub-problem); returns whether one stays open.
