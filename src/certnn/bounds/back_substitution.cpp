@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "certnn/bounds/interval_linear_algebra.hpp"
 #include "certnn/bounds/relax/activation_lines.hpp"
 #include "certnn/bounds/relax/elementwise_affine.hpp"
 #include "certnn/core/error.hpp"
@@ -89,12 +90,6 @@ struct Accumulator {
   }
 };
 
-// Upper bounds of a non-negative float image computed with `terms` products per element.
-VectorXd rounded_up(VectorXd image, std::int64_t terms) {
-  for (Index i = 0; i < image.size(); ++i) image[i] = r::nonnegative_sum_up(terms, image[i]);
-  return image;
-}
-
 class BackwardPass {
  public:
   BackwardPass(const Network& network, const Region& region, const RelaxationParameters* parameters,
@@ -154,7 +149,8 @@ class BackwardPass {
   void linear(const Node& node, const Dense& d, const MatrixXd& g, std::vector<MatrixXd>& coefficients) {
     const ValueId in = node.inputs[0];
     acc_.add_constant(g, d.bias);
-    acc_.charge_product(g, rounded_up(d.weight.cwiseAbs() * mag(in), d.weight.cols()), d.weight.rows(), mag(in).sum());
+    acc_.charge_product(g, nonnegative_sums_up(d.weight.cwiseAbs() * mag(in), d.weight.cols()), d.weight.rows(),
+                        mag(in).sum());
     accumulate(coefficients, in, d.weight.transpose() * g);
   }
   void linear(const Node& node, const Conv2d& c, const MatrixXd& g, std::vector<MatrixXd>& coefficients) {
@@ -167,7 +163,7 @@ class BackwardPass {
     const Batch<double> m = mag(in);
     const VectorXd image = apply_layer<double>(abs_node, {&m}, network_).col(0);
     const std::int64_t taps = c.window.kernel_h * c.window.kernel_w;
-    acc_.charge_product(g, rounded_up(image, c.weight.cols()), c.out_channels * taps, mag(in).sum());
+    acc_.charge_product(g, nonnegative_sums_up(image, c.weight.cols()), c.out_channels * taps, mag(in).sum());
     accumulate(coefficients, in, adjoint(node, g));
   }
   void linear(const Node& node, const AveragePool& p, const MatrixXd& g, std::vector<MatrixXd>& coefficients) {
@@ -175,7 +171,7 @@ class BackwardPass {
     const Batch<double> m = mag(in);
     const std::int64_t taps = p.window.kernel_h * p.window.kernel_w;
     const VectorXd image = apply_layer<double>(node, {&m}, network_).col(0);
-    acc_.charge_product(g, rounded_up(image, taps + 2), taps + 2, mag(in).sum());
+    acc_.charge_product(g, nonnegative_sums_up(image, taps + 2), taps + 2, mag(in).sum());
     accumulate(coefficients, in, adjoint(node, g));
   }
   // max over a window ≥ the element with the largest lower bound (j*), and ≤ the largest upper

@@ -37,12 +37,19 @@ VectorXd magnitude_up(const IntervalVector& x) {
   return out;
 }
 
+VectorXd nonnegative_sums_up(VectorXd computed, Index terms) {
+  const r::NonnegativeSumBound bound(terms);
+  for (Index i = 0; i < computed.size(); ++i) computed[i] = bound(computed[i]);
+  return computed;
+}
+
 template <class Matrix>
 MatrixXd abs_products_up(const Matrix& m, Index fan_in, const MatrixXd& v) {
   // The computed non-negative sums are at most a factor (1 − γ) below the exact ones.
   MatrixXd out = m.cwiseAbs() * v;
+  const r::NonnegativeSumBound bound(fan_in);
   for (Index j = 0; j < out.cols(); ++j)
-    for (Index i = 0; i < out.rows(); ++i) out(i, j) = r::nonnegative_sum_up(fan_in, out(i, j));
+    for (Index i = 0; i < out.rows(); ++i) out(i, j) = bound(out(i, j));
   return out;
 }
 

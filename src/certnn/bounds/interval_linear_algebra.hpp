@@ -29,6 +29,10 @@ IntervalVector midpoint_radius(const Eigen::VectorXd& lower, const Eigen::Vector
 // |mid| + rad rounded up: |v_i| ≤ magnitude_i for every v in the interval vector.
 Eigen::VectorXd magnitude_up(const IntervalVector& x);
 
+// Upper bounds on the exact values of computed non-negative sums of at most `terms` products each
+// (element-wise nonnegative_sum_up, rounding.hpp).
+Eigen::VectorXd nonnegative_sums_up(Eigen::VectorXd computed, Eigen::Index terms);
+
 // Upper bound on the exact |M|·v for v ≥ 0, where each row of M has at most `fan_in` non-zero
 // entries: the computed fl(|M| v) divided by (1 − γ_fan_in), plus underflow (rounding.hpp).
 // Defined for M dense (MatrixXd) and sparse (SparseRowMatrix).

@@ -116,11 +116,18 @@ inline double dot_error(std::int64_t n, double abs_sum) {
 }
 
 // Upper bound on the exact value of a non-negative sum of n products computed in round-to-nearest
-// as s: s / (1 − γ_n) plus n underflow errors.
-inline double nonnegative_sum_up(std::int64_t n, double s) {
-  const double g = gamma(n);
-  return add_up(div_up(s, sub_down(1.0, g)), mul_up(static_cast<double>(2 * n), kUnderflowError));
-}
+// as s: s / (1 − γ_n) plus n underflow errors. The class keeps the constants for many sums of the
+// same length (an element-wise pass over a matrix–vector product).
+class NonnegativeSumBound {
+ public:
+  explicit NonnegativeSumBound(std::int64_t n)
+      : denominator_(sub_down(1.0, gamma(n))), underflow_(mul_up(static_cast<double>(2 * n), kUnderflowError)) {}
+  double operator()(double s) const { return add_up(div_up(s, denominator_), underflow_); }
+
+ private:
+  double denominator_, underflow_;
+};
+inline double nonnegative_sum_up(std::int64_t n, double s) { return NonnegativeSumBound(n)(s); }
 
 // Libm functions are not correctly rounded: glibc documents exp within 1 ulp and tanh within
 // 2 ulp on x86-64. Widening by kLibmSlackUlps steps covers those with margin; tests check the

@@ -4,6 +4,7 @@
 #include <string>
 #include <variant>
 
+#include "certnn/bounds/interval_linear_algebra.hpp"
 #include "certnn/core/rounding.hpp"
 #include "certnn/verify/search.hpp"
 
@@ -24,15 +25,6 @@ bool holds_one_of(const model::LayerOp& op) {
 bool is_supported_affine(const model::LayerOp& op) {
   return holds_one_of<model::Dense, model::Reshape, model::AddConstant, model::SubConstant, model::MulConstant,
                       model::DivConstant, model::AddTensors, model::SubTensors>(op);
-}
-
-// Upper bounds of non-negative float sums of `terms` products each (r::nonnegative_sum_up, its
-// constants computed once).
-VectorXd sums_up(VectorXd image, std::int64_t terms) {
-  const double denominator = r::sub_down(1.0, r::gamma(terms));
-  const double underflow = r::mul_up(static_cast<double>(2 * terms), r::kUnderflowError);
-  for (Index i = 0; i < image.size(); ++i) image[i] = r::add_up(r::div_up(image[i], denominator), underflow);
-  return image;
 }
 
 }  // namespace
@@ -63,7 +55,7 @@ EnclosedForms FormCalculus::input() const {
 }
 
 VectorXd FormCalculus::magnitude_up(const MatrixXd& f) const {
-  return sums_up(f.cwiseAbs() * extent_, extent_.size());
+  return bounds::nonnegative_sums_up(f.cwiseAbs() * extent_, extent_.size());
 }
 
 VectorXd FormCalculus::plus_entry_rounding(VectorXd radius, const MatrixXd& f) const {
@@ -88,7 +80,7 @@ EnclosedForms FormCalculus::affine(std::size_t node_index, const std::vector<con
     const VectorXd m = magnitude_up(v.f);
     VectorXd t(v.radius.size());
     for (Index i = 0; i < t.size(); ++i) t[i] = r::add_up(v.radius[i], r::mul_up(gamma, m[i]));
-    y.radius = sums_up(abs_w * t, k);
+    y.radius = bounds::nonnegative_sums_up(abs_w * t, k);
     const double underflow = r::mul_up(static_cast<double>(k + 1), underflow_);
     for (Index i = 0; i < y.radius.size(); ++i)
       y.radius[i] = r::add_up(y.radius[i], r::add_up(r::mul_up(gamma, std::abs(dense->bias[i])), underflow));

@@ -158,14 +158,12 @@ class PieceSearch {
       a.col(k) = group_.coefficients.col(constraints[k]);
       b[k] = group_.bound_hi[constraints[k]];
     }
-    SlackRows rows = calculus_.constraint_rows(piece.forms[network_.output()], a, b);
-    const Index cuts = piece.cuts.g.rows();
-    rows.g.conservativeResize(c + cuts, Eigen::NoChange);
-    rows.h.conservativeResize(c + cuts);
-    rows.slack.conservativeResize(c + cuts);
-    rows.g.bottomRows(cuts) = piece.cuts.g;
-    rows.h.tail(cuts) = piece.cuts.h;
-    rows.slack.tail(cuts) = piece.cuts.slack;
+    const SlackRows disjunct = calculus_.constraint_rows(piece.forms[network_.output()], a, b);
+    const Index m = c + piece.cuts.g.rows();
+    SlackRows rows{MatrixXd(m, network_.input_size()), VectorXd(m), VectorXd(m)};
+    rows.g << disjunct.g, piece.cuts.g;
+    rows.h << disjunct.h, piece.cuts.h;
+    rows.slack << disjunct.slack, piece.cuts.slack;
     ++lps_;
     const auto solution = solve_minimax(rows.g, rows.h, piece.region.input.lower, piece.region.input.upper);
     if (!solution) return false;
