@@ -5,9 +5,9 @@
 // system is infeasible the optimal weights certify it: any w whose box minimum is positive is a
 // Farkas certificate, which a rigorous method can re-check.
 //
-// Solved in float64 by the primal simplex method on a dense tableau (Bland's rule, so it cannot
-// cycle); the sizes it is meant for (a handful of variables, a few dozen rows) make anything
-// cleverer pointless. Nothing here is rigorous: callers verify what they use.
+// Solved in float64 by the primal simplex method on a dense tableau (Dantzig's rule for the first
+// pivots, then Bland's, so it cannot cycle); the sizes it is meant for (a handful of variables, a
+// few dozen rows) make anything cleverer pointless. Nothing here is rigorous: callers verify what they use.
 #pragma once
 
 #include <Eigen/Core>
