@@ -14,11 +14,14 @@
 #include <optional>
 
 #include "certnn/model/network.hpp"
+#include "certnn/verify/deadline.hpp"
 #include "certnn/verify/falsifier.hpp"
 #include "certnn/verify/problem.hpp"
 #include "certnn/verify/verifier.hpp"
 
 namespace certnn::verify {
+
+class ProgressReporter;  // verify/search.hpp
 
 struct SearchResult {
   Verdict verdict = Verdict::Unknown;  // Unsat (every sub-problem proved), Sat, Timeout or Unknown
@@ -29,7 +32,8 @@ struct SearchResult {
 // The falsifier settings serve the sampling rounds run beside a long input-splitting search
 // (SamplingRounds).
 SearchResult input_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier,
-                             int threads, Clock::time_point deadline);
-SearchResult relu_splitting(const model::Network& network, const Group& group, int threads, Clock::time_point deadline);
+                             int threads, const Deadline& deadline, ProgressReporter& progress);
+SearchResult relu_splitting(const model::Network& network, const Group& group, int threads, const Deadline& deadline,
+                            ProgressReporter& progress);
 
 }  // namespace certnn::verify

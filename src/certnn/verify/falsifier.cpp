@@ -70,10 +70,10 @@ std::optional<Witness> try_candidates(const model::Network& network, const Group
 }
 
 std::optional<Witness> descend(const model::Network& network, const Group& group, const bounds::Box& box,
-                               MatrixXd x, int steps, Clock::time_point deadline) {
+                               MatrixXd x, int steps, const Deadline& deadline) {
   const Index starts = x.cols();
   const Eigen::VectorXd width = box.upper - box.lower;
-  for (int t = 0; t < steps && Clock::now() < deadline; ++t) {
+  for (int t = 0; t < steps && !deadline.passed(); ++t) {
     const grad::Tape tape = grad::record(network, x);
     const MatrixXd& outputs = tape.value(network.output());
     const MatrixXd values = group.coefficients.transpose() * outputs;
@@ -98,7 +98,7 @@ std::optional<Witness> descend(const model::Network& network, const Group& group
 }
 
 std::optional<Witness> falsify(const model::Network& network, const Group& group, const FalsifierSettings& settings,
-                               Clock::time_point deadline) {
+                               const Deadline& deadline) {
   std::mt19937_64 rng(settings.seed);
   const auto [points, excess] = sample(network, group, settings.random_points, true, rng);
   if (auto witness = confirm_violating(network, group, points, excess)) return witness;

@@ -4,19 +4,17 @@
 // candidate goes through confirm_witness; only confirmed points are returned.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <random>
 
 #include "certnn/model/network.hpp"
+#include "certnn/verify/deadline.hpp"
 #include "certnn/verify/problem.hpp"
 #include "certnn/verify/verifier.hpp"
 
 namespace certnn::verify {
-
-using Clock = std::chrono::steady_clock;
 
 struct FalsifierSettings {
   int random_points = 4096;
@@ -40,7 +38,7 @@ struct FalsifierSettings {
 };
 
 std::optional<Witness> falsify(const model::Network& network, const Group& group, const FalsifierSettings& settings,
-                               Clock::time_point deadline);
+                               const Deadline& deadline);
 
 // Further falsification beside a long input-splitting search: the search's workers call
 // maybe_run between sub-problems, and one of them at a time runs a round when sampling is due.
@@ -62,7 +60,7 @@ class SamplingRounds {
 // Projected descent from the columns of x within `box` (a sub-box of the group's) for `steps`
 // steps, confirming candidates on the way.
 std::optional<Witness> descend(const model::Network& network, const Group& group, const bounds::Box& box,
-                               Eigen::MatrixXd x, int steps, Clock::time_point deadline);
+                               Eigen::MatrixXd x, int steps, const Deadline& deadline);
 
 // Confirms the best of the given candidate points (columns), in order of their float64 excess.
 std::optional<Witness> try_candidates(const model::Network& network, const Group& group,

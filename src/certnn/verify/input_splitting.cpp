@@ -85,9 +85,9 @@ struct BoxTask {
 }  // namespace
 
 SearchResult input_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier, int threads,
-                             Clock::time_point deadline) {
+                             const Deadline& deadline, ProgressReporter& progress) {
   SamplingRounds rounds(network, group, falsifier);
-  SearchState state(deadline, &rounds);
+  SearchState state(deadline, progress, &rounds);
   WorkQueue<BoxTask> queue;
   queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1), nullptr, nullptr});
   const MatrixXd objectives = proof_objectives(group);

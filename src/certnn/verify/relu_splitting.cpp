@@ -73,9 +73,9 @@ std::pair<std::int32_t, Index> branching_neuron(const model::Network& network, c
 
 }  // namespace
 
-SearchResult relu_splitting(const model::Network& network, const Group& group, int threads,
-                            Clock::time_point deadline) {
-  SearchState state(deadline);
+SearchResult relu_splitting(const model::Network& network, const Group& group, int threads, const Deadline& deadline,
+                            ProgressReporter& progress) {
+  SearchState state(deadline, progress);
   WorkQueue<DomainTask> queue;
   DomainTask root{bounds::crown_region(network, group.box, bounds::Inference::Exact), {},
                   OpenDisjuncts(group.disjuncts.size(), 1), {}};

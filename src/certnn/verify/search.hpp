@@ -4,12 +4,15 @@
 
 #include <Eigen/Core>
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <vector>
 
 #include "certnn/bounds/box.hpp"
 #include "certnn/verify/branch_and_bound.hpp"
+#include "certnn/verify/deadline.hpp"
 #include "certnn/verify/falsifier.hpp"
 #include "certnn/verify/problem.hpp"
 
@@ -21,20 +24,54 @@ using OpenDisjuncts = std::vector<char>;
 // Descent steps from each open sub-problem's candidate counterexamples.
 inline constexpr int kCandidateSteps = 10;
 
+// Calls Settings::progress for the searches of one verification: at most once per interval, by
+// whichever worker gets there first while no other is reporting.
+class ProgressReporter {
+ public:
+  ProgressReporter(const Settings& settings, Clock::time_point start)
+      : report_(settings.progress),
+        interval_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(settings.progress_seconds))),
+        start_(start),
+        next_(start) {}
+
+  // The sub-problems of the groups already searched, counted into every later report.
+  void add_finished(std::int64_t subproblems) { finished_ += subproblems; }
+
+  template <class Queue>
+  void maybe_report(std::int64_t subproblems, const Queue& queue) {
+    if (!report_) return;
+    std::unique_lock lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    const Clock::time_point now = Clock::now();
+    if (now < next_) return;
+    next_ = now + interval_;
+    report_(Progress{finished_ + subproblems, static_cast<std::int64_t>(queue.open()),
+                     std::chrono::duration<double>(now - start_).count()});
+  }
+
+ private:
+  const std::function<void(const Progress&)>& report_;
+  Clock::duration interval_;
+  Clock::time_point start_;
+  std::mutex mutex_;
+  Clock::time_point next_;
+  std::int64_t finished_ = 0;
+};
+
 // What the workers of one search share: the outcome so far, the sub-problem count, and the
 // sampling rounds that go on beside a long search.
 class SearchState {
  public:
   // rounds: run between sub-problems when given (input splitting: in a low-dimensional box random
   // points can hit a small counterexample region; in a high-dimensional one they cannot).
-  explicit SearchState(Clock::time_point deadline, SamplingRounds* rounds = nullptr)
-      : deadline_(deadline), rounds_(rounds) {}
+  SearchState(const Deadline& deadline, ProgressReporter& progress, SamplingRounds* rounds = nullptr)
+      : deadline_(deadline), progress_(progress), rounds_(rounds) {}
 
-  // False once the search is over: the deadline has passed (the search stops as timed out) or a
-  // sampling round, run here when one is due, found a counterexample.
+  // False once the search is over: the deadline has passed or the caller stopped it (the search
+  // stops as timed out), or a sampling round, run here when one is due, found a counterexample.
   template <class Queue>
   bool admit(Queue& queue) {
-    if (Clock::now() >= deadline_) {
+    if (deadline_.passed()) {
       timed_out_ = true;
       queue.stop();
       return false;
@@ -43,7 +80,7 @@ class SearchState {
       found(std::move(*witness), queue);
       return false;
     }
-    ++subproblems_;
+    progress_.maybe_report(++subproblems_, queue);
     return true;
   }
   template <class Queue>
@@ -71,7 +108,8 @@ class SearchState {
   }
 
  private:
-  Clock::time_point deadline_;
+  Deadline deadline_;
+  ProgressReporter& progress_;
   SamplingRounds* rounds_;
   std::mutex mutex_;
   std::optional<Witness> witness_;

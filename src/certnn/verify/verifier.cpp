@@ -8,6 +8,7 @@
 #include "certnn/verify/branch_and_bound.hpp"
 #include "certnn/verify/falsifier.hpp"
 #include "certnn/verify/problem.hpp"
+#include "certnn/verify/search.hpp"
 
 namespace certnn::verify {
 
@@ -24,8 +25,9 @@ std::string_view verdict_name(Verdict verdict) {
 
 Outcome verify(const model::Network& network, const spec::Property& property, const Settings& settings) {
   const Clock::time_point start = Clock::now();
-  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
-                                    std::chrono::duration<double>(std::max(0.0, settings.timeout_seconds)));
+  const Deadline deadline{start + std::chrono::duration_cast<Clock::duration>(
+                                        std::chrono::duration<double>(std::max(0.0, settings.timeout_seconds))),
+                          settings.stop};
   if (property.input_count != network.input_size() || property.output_count != network.output_size())
     throw Error("verify: the property has " + std::to_string(property.input_count) + " inputs and " +
                 std::to_string(property.output_count) + " outputs, the network " +
@@ -51,16 +53,21 @@ Outcome verify(const model::Network& network, const spec::Property& property, co
   const bool split_inputs =
       settings.splitting == Splitting::Input ||
       (settings.splitting == Splitting::Automatic && network.input_size() <= settings.input_split_max_dimension);
+  ProgressReporter progress(settings, start);
   bool undecided = false;
   for (const Group& group : groups) {
-    SearchResult result = split_inputs ? input_splitting(network, group, falsifier, settings.threads, deadline)
-                                       : relu_splitting(network, group, settings.threads, deadline);
+    SearchResult result = split_inputs ? input_splitting(network, group, falsifier, settings.threads, deadline, progress)
+                                       : relu_splitting(network, group, settings.threads, deadline, progress);
     outcome.statistics.subproblems += result.subproblems;
+    progress.add_finished(result.subproblems);
     if (result.verdict == Verdict::Sat) {
       outcome.witness = std::move(*result.witness);
       return finish(Verdict::Sat);
     }
-    if (result.verdict == Verdict::Timeout) return finish(Verdict::Timeout);
+    if (result.verdict == Verdict::Timeout) {
+      if (deadline.stopped()) outcome.message = "stopped before the time limit";
+      return finish(Verdict::Timeout);
+    }
     if (result.verdict == Verdict::Unknown) undecided = true;
   }
   if (undecided) outcome.message = "some sub-problems could be neither proved nor split further";

@@ -5,7 +5,9 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -23,12 +25,26 @@ std::string_view verdict_name(Verdict verdict);  // "sat", "unsat", "timeout", "
 // or chosen from the input dimension.
 enum class Splitting { Automatic, Input, Relu };
 
+// Where a running search stands, for a progress display.
+struct Progress {
+  std::int64_t subproblems = 0;  // bounded so far
+  std::int64_t open = 0;         // waiting or being bounded
+  double seconds = 0.0;          // since verify began
+};
+
 struct Settings {
   double timeout_seconds = 300.0;
   int threads = 2;                  // worker threads sharing the sub-problem queue
   Splitting splitting = Splitting::Automatic;
   std::int64_t input_split_max_dimension = 16;  // Automatic: input splitting up to this many inputs
   std::uint64_t seed = 0;           // falsifier randomness
+  // Raised by the caller (any thread, or a signal handler): the search stops where it would stop
+  // at the time limit, and the verdict is timeout.
+  const std::atomic<bool>* stop = nullptr;
+  // Called during branch-and-bound, by one worker at a time, at most every progress_seconds;
+  // it runs on the search's time, so it must be quick.
+  std::function<void(const Progress&)> progress;
+  double progress_seconds = 0.25;
 };
 
 struct Witness {
@@ -45,7 +61,7 @@ struct Outcome {
   Witness witness;        // set for Sat only
   double seconds = 0.0;
   Statistics statistics;
-  std::string message;    // for Error and Unknown: why
+  std::string message;    // for Error and Unknown, and a Timeout by the stop flag: why
 };
 
 // Throws certnn::Error when the property's sizes do not match the network's input and output.

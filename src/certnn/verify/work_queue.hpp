@@ -1,6 +1,6 @@
 // A last-in-first-out pool of sub-problems shared by worker threads: branch-and-bound pushes the
 // children of a sub-problem it could not settle, and the search ends when no sub-problem is left
-// and no worker holds one, or when a worker stops it (a counterexample, the deadline). Depth-first
+// and no worker holds one, or when a worker stops it (a counterexample, the deadline or the caller's stop). Depth-first
 // order keeps the number of waiting sub-problems near the depth of the tree times two.
 #pragma once
 
@@ -34,6 +34,11 @@ class WorkQueue {
   bool stopped() const {
     std::lock_guard lock(mutex_);
     return stopped_;
+  }
+  // Tasks waiting or being processed.
+  std::size_t open() const {
+    std::lock_guard lock(mutex_);
+    return tasks_.size() + static_cast<std::size_t>(busy_);
   }
 
   // Calls process(task, *this) on `threads` workers until done; rethrows the first exception a
