@@ -14,7 +14,9 @@
 // standard-trained model saves most of the certification time.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -26,6 +28,8 @@
 
 namespace certnn::train {
 
+struct RobustEvaluation;
+
 struct RobustEvaluationOptions {
   attack::Norm norm = attack::Norm::Linf;         // the norm of the balls
   double eps = 0.0;                               // radius, finite, ≥ 0
@@ -34,10 +38,16 @@ struct RobustEvaluationOptions {
   std::optional<attack::Options> attack;          // PGD settings (eps, norm set here); none: no attack
   std::optional<bounds::Domain> domain = bounds::Domain{0.0, 1.0};  // the balls are clipped to it
   std::optional<std::int64_t> limit;              // evaluate only the first samples
+  // Raised by the caller (any thread, or a signal handler): the evaluation stops after the sample
+  // at hand and reports the samples it finished.
+  const std::atomic<bool>* stop = nullptr;
+  // Called after every sample with the counts so far; it runs on the evaluation's time.
+  std::function<void(const RobustEvaluation&)> progress;
 };
 
 struct RobustEvaluation {
-  std::int64_t samples = 0;
+  std::int64_t samples = 0;                       // evaluated; the accuracies are over these
+  std::int64_t requested = 0;                     // asked for; more than samples when stopped early
   std::int64_t clean_correct = 0;
   std::optional<std::int64_t> pgd_correct;        // none without an attack
   std::int64_t certified = 0;
