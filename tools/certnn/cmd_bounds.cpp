@@ -1,5 +1,6 @@
 // certnn bounds MODEL (--input X.csv (--eps E | --mask FRAC) | --box B.csv | --vnnlib P) [--method M,...]:
-// output bounds of each method over each input set, and the seed paper's ε sweep (--sweep).
+// output bounds of each method over each input set, and the seed paper's ε sweep (--sweep), which
+// Ctrl-C or SIGTERM ends after the rows it finished.
 #include <chrono>
 #include <cmath>
 #include <iomanip>
@@ -14,6 +15,8 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "domain_option.hpp"
+#include "interruption.hpp"
+#include "progress.hpp"
 
 namespace certnn::cli {
 namespace {
@@ -198,31 +201,46 @@ void run_sweep(const BoundsOptions& o, model::Network network,
     for (const auto& m : methods) std::cout << std::setw(24) << (std::string(m->name()) + " width (s)");
     std::cout << "\n";
   }
-  for (int k = 0; k < kSweepPoints; ++k) {
+  // A row is printed once all its methods are done, so a stopped sweep prints only whole rows.
+  const StopOnSignal stop;
+  ProgressLine line;
+  int done = 0;
+  for (int k = 0; k < kSweepPoints && !stop.raised(); ++k) {
     const double eps = kSweepPoints == 1 ? eps_max
                                          : eps_min * std::pow(eps_max / eps_min, static_cast<double>(k) / (kSweepPoints - 1));
     const std::vector<bounds::Box> sets = balls(centres, eps, domain);
     nlohmann::json per_method = nlohmann::json::object();
-    if (!o.json) std::cout << std::left << std::setw(12) << std::setprecision(4) << eps;
+    std::ostringstream row;
+    row << std::left << std::setw(12) << std::setprecision(4) << eps;
     for (const auto& m : methods) {
       double widest_sum = 0, seconds = 0;
-      for (const bounds::Box& box : sets) {
-        const Timed run = run_method(*m, network, box, options);
+      for (std::size_t b = 0; b < sets.size() && !stop.raised(); ++b) {
+        line.update([&] {
+          std::ostringstream status;
+          status << "bounds --sweep: " << done << "/" << kSweepPoints << " eps values done; eps " << std::setprecision(4)
+                 << eps << ", " << m->name() << ", input " << b + 1 << "/" << sets.size();
+          return status.str();
+        });
+        const Timed run = run_method(*m, network, sets[b], options);
         widest_sum += run.result.output.width().maxCoeff();
         seconds += run.seconds;
       }
       const double mean_widest = widest_sum / static_cast<double>(sets.size());
       const double mean_seconds = seconds / static_cast<double>(sets.size());
       per_method[std::string(m->name())] = {{"mean_max_width", mean_widest}, {"seconds", mean_seconds}};
-      if (!o.json) {
-        std::ostringstream cell;
-        cell << std::setprecision(4) << mean_widest << " (" << std::setprecision(2) << mean_seconds << ")";
-        std::cout << std::setw(24) << cell.str();
-      }
+      std::ostringstream cell;
+      cell << std::setprecision(4) << mean_widest << " (" << std::setprecision(2) << mean_seconds << ")";
+      row << std::setw(24) << cell.str();
     }
-    if (!o.json) std::cout << "\n";
+    if (stop.raised()) break;
+    line.clear();
+    if (!o.json) std::cout << row.str() << "\n" << std::flush;
     rows.push_back({{"eps", eps}, {"methods", per_method}});
+    ++done;
   }
+  line.clear();
+  if (stop.raised())
+    StopOnSignal::report(std::to_string(done) + " of " + std::to_string(kSweepPoints) + " eps values done");
   if (o.json) std::cout << nlohmann::json{{"sweep", rows}}.dump() << "\n";
 }
 

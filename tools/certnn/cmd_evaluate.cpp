@@ -11,6 +11,8 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "domain_option.hpp"
+#include "interruption.hpp"
+#include "progress.hpp"
 
 namespace certnn::cli {
 namespace {
@@ -43,7 +45,17 @@ void run_evaluate(const EvaluateCommandOptions& o) {
     attack.seed = o.seed;
     options.attack = attack;
   }
+  const StopOnSignal stop;
+  ProgressLine line;
+  options.stop = stop.flag();
+  if (line.shown())
+    options.progress = [&](const train::RobustEvaluation& r) { line.update([&] { return "evaluate: " + describe(r); }); };
   const train::RobustEvaluation result = train::evaluate_robustness(network, split.test, options);
+  line.clear();
+  const bool stopped = result.samples < result.requested;
+  if (stopped)
+    StopOnSignal::report("figures over the " + std::to_string(result.samples) + " of " +
+                         std::to_string(result.requested) + " samples finished");
   const std::optional<double> pgd = result.pgd_accuracy();
   if (o.json) {
     // Keys in the documented order (nlohmann::json would sort them); L2 adds its own after them.
@@ -52,6 +64,7 @@ void run_evaluate(const EvaluateCommandOptions& o) {
                                      {"pgd_accuracy", pgd ? nlohmann::ordered_json(*pgd) : nlohmann::ordered_json(nullptr)},
                                      {"certified_accuracy", result.certified_accuracy()},
                                      {"seconds", result.seconds}};
+    if (stopped) report["requested"] = result.requested;
     if (l2) {
       report["norm"] = o.norm;
       report["lipschitz_bound"] = *result.lipschitz_bound;
@@ -59,7 +72,8 @@ void run_evaluate(const EvaluateCommandOptions& o) {
     std::cout << report.dump() << "\n";
     return;
   }
-  std::cout << std::setprecision(4) << "samples             " << result.samples << " (test split of " << o.data
+  std::cout << std::setprecision(4) << "samples             " << result.samples
+            << (stopped ? " of " + std::to_string(result.requested) : std::string()) << " (test split of " << o.data
             << ")\nclean accuracy      " << result.clean_accuracy() << "\n";
   if (pgd)
     std::cout << "pgd accuracy        " << *pgd << " (" << o.norm << " eps " << format_real(o.eps) << ", " << o.steps

@@ -1,8 +1,10 @@
 // certnn suite INSTANCES.csv: runs `verify` on every row of a VNN-COMP instance list, writing
 // each result as it completes, and grades the answers against an expected-answers file. One
-// instance that cannot be loaded is an `error` row, not the end of the suite.
+// instance that cannot be loaded is an `error` row, not the end of the suite. Ctrl-C or SIGTERM
+// ends it after the finished instances, which keep their rows and make the summary.
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
@@ -15,6 +17,8 @@
 #include "certnn/verify/verifier.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "interruption.hpp"
+#include "progress.hpp"
 
 namespace certnn::cli {
 namespace {
@@ -78,7 +82,8 @@ verify::Splitting parse_splitting(const std::string& name) {
   return verify::Splitting::Automatic;
 }
 
-InstanceRun run_instance(const verify::Instance& instance, const std::string& root, const SuiteOptions& o) {
+InstanceRun run_instance(const verify::Instance& instance, const std::string& root, const SuiteOptions& o,
+                         const std::atomic<bool>* stop, const std::function<void(const verify::Progress&)>& progress) {
   InstanceRun run;
   run.instance = &instance;
   const auto start = std::chrono::steady_clock::now();
@@ -89,6 +94,8 @@ InstanceRun run_instance(const verify::Instance& instance, const std::string& ro
     settings.timeout_seconds = instance.timeout_seconds * o.timeout_scale;
     settings.threads = o.threads;
     settings.splitting = parse_splitting(o.splitting);
+    settings.stop = stop;
+    settings.progress = progress;
     const verify::Outcome outcome = verify::verify(network, property, settings);
     run.verdict = outcome.verdict;
     run.subproblems = outcome.statistics.subproblems;
@@ -199,10 +206,21 @@ void run(const SuiteOptions& o, int& exit_status) {
   if (root.empty()) root = ".";
   ResultsFile results(o.out);
 
+  const StopOnSignal stop;
+  ProgressLine line;
   std::vector<InstanceRun> runs;
   Summary summary;
-  for (std::size_t i = 0; i < instances.size(); ++i) {
-    InstanceRun run = run_instance(instances[i], root, o);
+  for (std::size_t i = 0; i < instances.size() && !stop.raised(); ++i) {
+    const std::string name = "[" + std::to_string(i + 1) + "/" + std::to_string(instances.size()) + "] " +
+                             instances[i].onnx + " " + instances[i].vnnlib + ": ";
+    const double timeout = instances[i].timeout_seconds * o.timeout_scale;
+    line.update([&] { return name + "loading"; });
+    std::function<void(const verify::Progress&)> progress;
+    if (line.shown())
+      progress = [&](const verify::Progress& p) { line.update([&] { return name + describe(p, timeout); }); };
+    InstanceRun run = run_instance(instances[i], root, o, stop.flag(), progress);
+    // The instance the stop cut short has no verdict of its own: it is left out.
+    if (stop.raised() && run.verdict == verify::Verdict::Timeout) break;
     if (const auto answer = expected.find({instances[i].onnx, instances[i].vnnlib}); answer != expected.end()) {
       run.expected = answer->second;
       const bool solved = run.verdict == verify::Verdict::Sat || run.verdict == verify::Verdict::Unsat;
@@ -210,9 +228,14 @@ void run(const SuiteOptions& o, int& exit_status) {
     }
     summary.add(run, graded);
     results.add(run);
+    line.clear();
     print_progress(run, i, instances.size(), summary);
     runs.push_back(std::move(run));
   }
+  line.clear();
+  if (stop.raised())
+    StopOnSignal::report(std::to_string(runs.size()) + " of " + std::to_string(instances.size()) +
+                         " instances finished" + (o.out.empty() ? "" : ", each in " + o.out));
   if (o.json) {
     print_json(runs, summary, graded);
   } else {
@@ -230,7 +253,9 @@ Action register_suite(CLI::App& app, int& exit_status) {
       "Verify every instance of a VNN-COMP instances.csv (rows onnx,vnnlib,timeout).\n"
       "A model or property that cannot be loaded gives an 'error' row and the suite goes on.\n"
       "Exit status: 0 when the suite ran, 2 when an answer contradicts --expected (sat for unsat or the\n"
-      "reverse), 1 on a user error (unreadable instance or expected-answers file, unwritable --out).");
+      "reverse), 1 on a user error (unreadable instance or expected-answers file, unwritable --out).\n"
+      "Ctrl-C or SIGTERM stops after the finished instances (their rows and summary are kept) with exit\n"
+      "status 130 (SIGINT) or 143 (SIGTERM).");
   cmd->add_option("instances", o->instances, "instances.csv: onnx,vnnlib,timeout per row, paths under --root")
       ->required();
   cmd->add_option("--root", o->root, "Folder the instance paths are relative to (default: the csv's folder)");

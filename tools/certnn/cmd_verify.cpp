@@ -1,5 +1,6 @@
 // certnn verify MODEL PROP [--timeout S] [--result FILE]: complete verification of one VNN-LIB
-// property. Every verdict is an answer (exit 0); only user errors exit 1 (DESIGN §5).
+// property. Every verdict is an answer (exit 0); only user errors exit 1 (DESIGN §5). Ctrl-C or
+// SIGTERM ends the search as a timeout (exit 130 or 143, interruption.hpp).
 #include <iomanip>
 #include <iostream>
 
@@ -9,6 +10,8 @@
 #include "certnn/verify/verifier.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
+#include "interruption.hpp"
+#include "progress.hpp"
 
 namespace certnn::cli {
 namespace {
@@ -17,7 +20,7 @@ struct VerifyOptions {
   std::string model, property, result, splitting = "auto";
   double timeout = 300.0;
   int threads = 2;
-  bool json = false;
+  bool json = false, quiet = false;
 };
 
 verify::Splitting parse_splitting(const std::string& name) {
@@ -37,7 +40,8 @@ spec::Result result_file(const verify::Outcome& outcome) {
 
 nlohmann::json to_json(const Eigen::VectorXd& v) { return std::vector<double>(v.data(), v.data() + v.size()); }
 
-void print(const verify::Outcome& outcome, bool json) {
+// quiet: no counterexample lines (784 values for an MNIST property); --result and --json keep it.
+void print(const verify::Outcome& outcome, bool json, bool quiet) {
   const std::string_view verdict = verify::verdict_name(outcome.verdict);
   if (json) {
     nlohmann::json out = {{"result", verdict},
@@ -52,7 +56,7 @@ void print(const verify::Outcome& outcome, bool json) {
   std::cout << verdict << "\n"
             << "time " << std::fixed << std::setprecision(2) << outcome.seconds << " s, " << outcome.statistics.subproblems
             << " sub-problems\n";
-  if (outcome.verdict == verify::Verdict::Sat) {
+  if (outcome.verdict == verify::Verdict::Sat && !quiet) {
     std::cout << "counterexample:";
     for (Eigen::Index i = 0; i < outcome.witness.input.size(); ++i)
       std::cout << " X_" << i << "=" << format_real(outcome.witness.input[i]);
@@ -65,6 +69,8 @@ void print(const verify::Outcome& outcome, bool json) {
 }
 
 void run(const VerifyOptions& o) {
+  const StopOnSignal stop;
+  ProgressLine line;
   try {
     const model::Network network = load_model(o.model);
     const spec::Property property = spec::read_vnnlib(o.property);
@@ -72,9 +78,16 @@ void run(const VerifyOptions& o) {
     settings.timeout_seconds = o.timeout;
     settings.threads = o.threads;
     settings.splitting = parse_splitting(o.splitting);
+    settings.stop = stop.flag();
+    if (line.shown()) {
+      line.update([] { return std::string("verify: looking for a counterexample"); });
+      settings.progress = [&](const verify::Progress& p) { line.update([&] { return "verify: " + describe(p, o.timeout); }); };
+    }
     const verify::Outcome outcome = verify::verify(network, property, settings);
+    line.clear();
     if (!o.result.empty()) spec::write_result(result_file(outcome), o.result);
-    print(outcome, o.json);
+    print(outcome, o.json, o.quiet);
+    if (stop.raised()) StopOnSignal::report("verdict " + std::string(verify::verdict_name(outcome.verdict)));
   } catch (const Error&) {
     // A competition harness reads the result file whatever happened: leave "error" there, then
     // report the problem as every command does.
@@ -96,7 +109,8 @@ Action register_verify(CLI::App& app) {
       "verify",
       "Decide a VNN-LIB property: sat (a counterexample exists), unsat (proved), timeout, unknown or error.\n"
       "Every verdict exits 0; a user error (unreadable model or property, sizes that do not match) exits 1,\n"
-      "after writing 'error' to the --result file.");
+      "after writing 'error' to the --result file. Ctrl-C or SIGTERM stops the search: the verdict is\n"
+      "'timeout' (also in the --result file) and the exit status 130 (SIGINT) or 143 (SIGTERM).");
   cmd->add_option("model", o->model, "ONNX model file")->required();
   cmd->add_option("property", o->property, "VNN-LIB property file (.vnnlib or .vnnlib.gz)")->required();
   cmd->add_option("--timeout", o->timeout, "Seconds before giving up with 'timeout'")
@@ -109,6 +123,7 @@ Action register_verify(CLI::App& app) {
   cmd->add_option("--splitting", o->splitting, "Branching: input coordinates, unstable ReLUs, or chosen by input size")
       ->check(CLI::IsMember({"auto", "input", "relu"}))
       ->capture_default_str();
+  cmd->add_flag("--quiet", o->quiet, "Leave the counterexample out of the printed answer (--result and --json keep it)");
   cmd->add_flag("--json", o->json,
                 "Print {\"result\":...,\"seconds\":...,\"subproblems\":...,\"witness\":{\"input\":[...],\"output\":[...]}}");
   return [o] { run(*o); };

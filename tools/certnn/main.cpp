@@ -1,6 +1,7 @@
 // certnn: sound bounds, verification, attacks and stability diagnostics for neural networks.
 // Dispatches to one subcommand; every error becomes one line "certnn: ..." on stderr and exit 1.
-// (certnn suite exits 2 when an answer contradicts the expected one.)
+// (certnn suite exits 2 when an answer contradicts the expected one; long work stopped by Ctrl-C or
+// SIGTERM exits 130 or 143, interruption.hpp.)
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
@@ -11,6 +12,7 @@
 #include "certnn/core/error.hpp"
 #include "certnn/core/memory.hpp"
 #include "commands.hpp"
+#include "interruption.hpp"
 
 namespace {
 
@@ -83,5 +85,6 @@ int main(int argc, char** argv) {
     std::cerr << "certnn: internal error: " << one_line(e.what()) << "\n";
     return 1;
   }
+  if (const int interrupted = certnn::cli::interrupted_exit_status()) return interrupted;
   return exit_status;
 }
