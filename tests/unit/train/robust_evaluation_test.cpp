@@ -5,6 +5,7 @@
 // exact L2 radius |w·x + b| / ‖w‖₂ exceeds ε.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <variant>
 
@@ -212,6 +213,34 @@ TEST(RobustEvaluation, LimitTakesTheFirstSamples) {
   EXPECT_EQ(r.samples, 17);
   EXPECT_FALSE(r.pgd_accuracy());
   EXPECT_EQ(r.certified, r.clean_correct);  // eps 0: every correct sample is certified
+}
+
+// A stop raised after the 17th sample keeps exactly the figures of an evaluation of the first 17.
+TEST(RobustEvaluation, AStopKeepsTheFiguresOfTheFinishedSamples) {
+  const Trained t = trained_linear_model();
+  RobustEvaluationOptions options;
+  options.eps = 0.05;
+  options.attack = attack::Options{};
+  std::atomic<bool> stop{false};
+  std::int64_t reports = 0;
+  options.stop = &stop;
+  options.progress = [&](const RobustEvaluation& r) {
+    EXPECT_EQ(r.samples, ++reports);
+    if (r.samples == 17) stop = true;
+  };
+  const RobustEvaluation stopped = evaluate_robustness(t.network, t.test, options);
+  EXPECT_EQ(reports, 17);
+  EXPECT_EQ(stopped.samples, 17);
+  EXPECT_EQ(stopped.requested, t.test.size());
+
+  options.stop = nullptr;
+  options.progress = nullptr;
+  options.limit = 17;
+  const RobustEvaluation first = evaluate_robustness(t.network, t.test, options);
+  EXPECT_EQ(first.requested, 17);
+  EXPECT_EQ(stopped.clean_correct, first.clean_correct);
+  EXPECT_EQ(stopped.pgd_correct, first.pgd_correct);
+  EXPECT_EQ(stopped.certified, first.certified);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <random>
 
@@ -132,6 +133,40 @@ TEST(Verifier, ATimeLimitOfZeroGivesTimeoutOrAnAnswerNeverAWrongOne) {
   s.timeout_seconds = 0.0;
   const Verdict verdict = verify(network, property, s).verdict;
   EXPECT_TRUE(verdict == Verdict::Timeout || verdict == Verdict::Unsat) << verdict_name(verdict);
+}
+
+// On one worker, a stop raised by the first progress report (at the first sub-problem) lets that
+// sub-problem finish and ends the search at the next: a timeout that says why, never a verdict.
+// The search would never end by itself: y = relu(x) − relu(x) ≥ 1e-300 over x in [−1, 1] is
+// unsat, but every sound bound of y keeps a rounding term far above 1e-300.
+TEST(Verifier, AStopRaisedDuringTheSearchEndsItAsATimeout) {
+  model::Network network({1, 1});
+  const model::ValueId hidden =
+      network.add("hidden", model::Dense{MatrixXd::Ones(2, 1), VectorXd::Zero(2)}, {model::kInputValue});
+  const model::ValueId relu = network.add("relu", model::Relu{}, {hidden});
+  network.add("difference", model::Dense{Eigen::RowVector2d(1.0, -1.0), VectorXd::Zero(1)}, {relu});
+  spec::Disjunct above{VectorXd::Constant(1, -1.0), VectorXd::Constant(1, 1.0), {}};
+  above.output.push_back(spec::OutputConstraint{VectorXd::Constant(1, -1.0), Interval::point(-1e-300)});
+  const spec::Property property{1, 1, {above}};
+  for (const Splitting splitting : {Splitting::Input, Splitting::Relu}) {
+    Settings s = settings_for(splitting);
+    s.threads = 1;
+    std::atomic<bool> stop{false};
+    std::vector<Progress> reports;
+    s.stop = &stop;
+    s.progress = [&](const Progress& p) {
+      reports.push_back(p);
+      stop = true;
+    };
+    const Outcome outcome = verify(network, property, s);
+    EXPECT_EQ(outcome.verdict, Verdict::Timeout) << verdict_name(outcome.verdict);
+    EXPECT_EQ(outcome.message, "stopped before the time limit");
+    EXPECT_EQ(outcome.statistics.subproblems, 1);
+    ASSERT_EQ(reports.size(), 1u);
+    EXPECT_EQ(reports[0].subproblems, 1);
+    EXPECT_EQ(reports[0].open, 1);  // the one being bounded
+    EXPECT_LE(reports[0].seconds, outcome.seconds);
+  }
 }
 
 TEST(Verifier, MismatchedSizesAndUnboundedInputsAreUserErrors) {
