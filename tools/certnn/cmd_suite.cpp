@@ -235,7 +235,7 @@ void run(const SuiteOptions& o, int& exit_status) {
   line.clear();
   if (stop.raised())
     StopOnSignal::report(std::to_string(runs.size()) + " of " + std::to_string(instances.size()) +
-                         " instances finished" + (o.out.empty() ? "" : ", each in " + o.out));
+                         " instances finished" + (o.out.empty() ? "" : ", their rows in " + o.out));
   if (o.json) {
     print_json(runs, summary, graded);
   } else {
