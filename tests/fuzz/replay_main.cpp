@@ -1,6 +1,8 @@
 // Replays a harness's seed corpus and saved regression inputs through its LLVMFuzzerTestOneInput
 // in the normal build, so every input the fuzzer once found keeps being checked by CTest.
 // CERTNN_FUZZ_CORPUS and CERTNN_FUZZ_REGRESSIONS name the two folders (the second may be absent).
+// A regression input named open-* reproduces a bug not fixed yet (an out-of-memory input would
+// exhaust the test machine): it is listed, not run, until the fix renames it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -45,7 +48,13 @@ TEST(FuzzReplay, SeedCorpus) {
 }
 
 TEST(FuzzReplay, Regressions) {
-  for (const auto& file : files_in(CERTNN_FUZZ_REGRESSIONS)) replay(file);
+  for (const auto& file : files_in(CERTNN_FUZZ_REGRESSIONS)) {
+    if (file.filename().string().rfind("open-", 0) == 0) {
+      std::cout << "not replayed (open bug): " << file.string() << '\n';
+      continue;
+    }
+    replay(file);
+  }
 }
 
 }  // namespace
