@@ -1,5 +1,6 @@
 #include "certnn/spec/vnnlib.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -17,6 +18,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // A formula whose disjunctive normal form has more conjunctions than this is refused rather than
 // expanded without end.
 constexpr std::size_t kMaxConjunctions = 100'000;
+// Lists nested deeper than this are refused: reading, parsing and freeing them recurse once per
+// level, and the properties of the VNN-COMP benchmarks nest at most 29 deep.
+constexpr int kMaxNesting = 1000;
 
 struct Position {
   int line = 1, column = 1;
@@ -42,7 +46,7 @@ class Reader {
 
   std::vector<Expr> read_all() {
     std::vector<Expr> top;
-    for (skip_space(); i_ < text_.size(); skip_space()) top.push_back(read());
+    for (skip_space(); i_ < text_.size(); skip_space()) top.push_back(read(0));
     return top;
   }
 
@@ -68,12 +72,13 @@ class Reader {
       }
     }
   }
-  Expr read() {
+  Expr read(int depth) {
     Expr e{pos_, {}, {}};
     if (text_[i_] == ')') fail(pos_, "unbalanced ')'");
     if (text_[i_] == '(') {
+      if (depth >= kMaxNesting) fail(pos_, "lists are nested more than " + std::to_string(kMaxNesting) + " deep");
       advance();
-      for (skip_space(); i_ < text_.size() && text_[i_] != ')'; skip_space()) e.items.push_back(read());
+      for (skip_space(); i_ < text_.size() && text_[i_] != ')'; skip_space()) e.items.push_back(read(depth + 1));
       if (i_ >= text_.size()) fail(e.at, "'(' is never closed");
       advance();
       if (e.items.empty()) fail(e.at, "empty list '()'");
@@ -307,6 +312,16 @@ class Parser {
       }
       if (feasible) property.disjuncts.push_back(std::move(d));
     }
+    // A property with no output constraint makes every input of its box a counterexample; that
+    // is what a file cut short before its output assertions reads as, so it is refused.
+    const bool constrains_output = std::any_of(dnf.begin(), dnf.end(), [](const Conjunction& conjunction) {
+      return std::any_of(conjunction.begin(), conjunction.end(), [](const Atom& atom) {
+        return std::any_of(atom.expression.terms.begin(), atom.expression.terms.end(),
+                           [](const auto& term) { return term.first >= kYOffset && term.second != 0.0; });
+      });
+    });
+    if (!constrains_output)
+      throw ParseError(source_name() + ": no output constraint: no assertion constrains the outputs Y_j");
     return property;
   }
 

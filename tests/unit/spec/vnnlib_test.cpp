@@ -109,6 +109,24 @@ TEST(Vnnlib, MalformedFilesGiveOneLineErrorsWithPositions) {
   expect_error("()", "empty list");
 }
 
+TEST(Vnnlib, PropertyWithoutOutputConstraintIsRefused) {
+  // What a file cut short before its output assertions reads as: every input would violate it.
+  expect_error(kHeader + kInputBox, "no output constraint");
+  expect_error(kHeader + kInputBox + "(assert (<= (- Y_0 Y_0) 1))", "no output constraint");
+}
+
+TEST(Vnnlib, DeepNestingIsRefusedNotOverflowed) {
+  const auto nested = [](int depth) {
+    std::string formula = "(<= Y_0 1)";
+    for (int k = 1; k < depth; ++k) formula = "(and " + formula + ")";
+    return kHeader + kInputBox + "(assert " + formula + ")";
+  };
+  EXPECT_EQ(parse(nested(900)).disjuncts.size(), 1u);
+  expect_error(nested(1200), "nested more than 1000 deep");
+  expect_error(kHeader + std::string(30'000, '(') + std::string(30'000, ')'), "nested more than 1000 deep");
+  expect_error(std::string(30'000, '('), "nested more than 1000 deep");
+}
+
 TEST(Vnnlib, ExplodingDisjunctionsAreRefused) {
   std::string text = kHeader + kInputBox;
   for (int k = 0; k < 20; ++k) text += "(assert (or (<= Y_0 1) (<= Y_1 1)))";
@@ -121,6 +139,8 @@ TEST(Vnnlib, ReadsEveryBenchmarkProperty) {
   int files = 0;
   for (const char* benchmark : {"acasxu", "mnist_fc"})
     for (const auto& entry : fs::directory_iterator(root / benchmark / "vnnlib")) {
+      const std::string name = entry.path().filename().string();
+      if (!name.ends_with(".vnnlib") && !name.ends_with(".vnnlib.gz")) continue;  // other tools' caches
       SCOPED_TRACE(entry.path().string());
       const Property p = read_vnnlib(entry.path().string());
       EXPECT_FALSE(p.disjuncts.empty());
