@@ -523,6 +523,51 @@ TEST(MalformedOnnx, InitializerOfUnsupportedElementType) {
   expect_import_error<Unsupported>(b.bytes(), {"initializer 'b'", "element type 10"});
 }
 
+// A float of the initializer replaced, raw bytes and all.
+void set_float(::onnx::TensorProto& tensor, std::size_t index, float value) {
+  std::string raw = tensor.raw_data();
+  std::memcpy(raw.data() + index * sizeof(float), &value, sizeof(float));
+  tensor.set_raw_data(raw);
+}
+
+TEST(MalformedOnnx, NonFiniteParametersAreRefusedNamingEveryInitializer) {
+  ModelBuilder b;
+  set_float(*b.graph().mutable_initializer(0), 5, std::numeric_limits<float>::quiet_NaN());
+  set_float(*b.graph().mutable_initializer(1), 2, -std::numeric_limits<float>::infinity());
+  expect_import_error<ParseError>(b.bytes(), {"non-finite parameters", "initializer 'w' holds 1 NaN and 0 infinite of 12",
+                                              "initializer 'b' holds 0 NaN and 1 infinite of 3"});
+}
+
+TEST(MalformedOnnx, NonFiniteConstantNodesAreRefusedNamingTheLayer) {
+  // The bias comes from a Constant node, not an initializer: the layer it lands in is named.
+  ModelBuilder b;
+  auto& bias = *b.graph().mutable_initializer(1);
+  auto& constant = b.add_node("Constant", "bias_constant", {}, {"b"});
+  auto* value = constant.add_attribute();
+  value->set_name("value");
+  value->set_type(::onnx::AttributeProto::TENSOR);
+  *value->mutable_t() = bias;
+  set_float(*value->mutable_t(), 0, std::numeric_limits<float>::infinity());
+  b.graph().mutable_initializer()->RemoveLast();
+  // The Constant node must come before the Gemm that reads it.
+  auto& nodes = *b.graph().mutable_node();
+  for (int k = nodes.size() - 1; k > 0; --k) nodes.SwapElements(k, k - 1);
+  expect_import_error<ParseError>(b.bytes(), {"non-finite parameters", "layer 'fc' (Dense) holds 0 NaN and 1 infinite"});
+}
+
+TEST(MalformedOnnx, NonFiniteParametersAreListedWhenAskedFor) {
+  ModelBuilder b;
+  set_float(*b.graph().mutable_initializer(0), 0, std::numeric_limits<float>::quiet_NaN());
+  std::vector<std::string> found;
+  const model::Network network = onnx::import_model_bytes(b.bytes(), "hand.onnx", {.non_finite_tensors = &found});
+  EXPECT_EQ(network.output_size(), 3);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0], "initializer 'w' holds 1 NaN and 0 infinite of 12 values");
+  found.assign(1, "stale");
+  onnx::import_model_bytes(ModelBuilder().bytes(), "hand.onnx", {.non_finite_tensors = &found});
+  EXPECT_TRUE(found.empty());
+}
+
 TEST(MalformedOnnx, ExternalData) {
   ModelBuilder b;
   auto& weight = *b.graph().mutable_initializer(0);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "certnn/model/network.hpp"
+#include "certnn/onnx/importer.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
 
@@ -70,7 +71,10 @@ void print_training(const TrainingLog& training) {
 }
 
 void run_info(const InfoOptions& options) {
-  const model::Network network = load_model(options.model);
+  // A model with NaN or infinite parameters is refused by every other command; info opens it and
+  // names the damaged tensors.
+  std::vector<std::string> non_finite;
+  const model::Network network = onnx::import_model(options.model, {.non_finite_tensors = &non_finite});
   const std::optional<TrainingLog> log = training_log(options.model);
   if (options.json) {
     nlohmann::json layers = nlohmann::json::array();
@@ -89,6 +93,7 @@ void run_info(const InfoOptions& options) {
                           {"parameters", model::parameter_count(network)},
                           {"layers", layers}};
     if (log) out["training"] = training_summary(*log);
+    out["non_finite_tensors"] = non_finite;
     std::cout << out.dump(2) << "\n";
     return;
   }
@@ -106,6 +111,10 @@ void run_info(const InfoOptions& options) {
               << model::parameter_count(node.op) << "\n";
   }
   if (log) print_training(*log);
+  if (!non_finite.empty()) {
+    std::cout << "\nnon-finite parameters (every other command refuses this model):\n";
+    for (const std::string& tensor : non_finite) std::cout << "  " << tensor << "\n";
+  }
 }
 
 }  // namespace

@@ -67,30 +67,50 @@ std::vector<std::int32_t> Network::last_uses() const {
 
 namespace {
 
-struct ParameterCountStep {
-  std::int64_t operator()(const Dense& d) const { return d.weight.size() + d.bias.size(); }
-  std::int64_t operator()(const Conv2d& c) const { return c.weight.size() + c.bias.size(); }
-  std::int64_t operator()(const BatchNorm& b) const { return 4 * b.scale.size(); }
-  std::int64_t operator()(const AddConstant& c) const { return c.constant.size(); }
-  std::int64_t operator()(const SubConstant& c) const { return c.constant.size(); }
-  std::int64_t operator()(const MulConstant& c) const { return c.constant.size(); }
-  std::int64_t operator()(const DivConstant& c) const { return c.constant.size(); }
-  std::int64_t operator()(const Relu&) const { return 0; }
-  std::int64_t operator()(const LeakyRelu&) const { return 0; }
-  std::int64_t operator()(const Sigmoid&) const { return 0; }
-  std::int64_t operator()(const Tanh&) const { return 0; }
-  std::int64_t operator()(const Softmax&) const { return 0; }
-  std::int64_t operator()(const Reshape&) const { return 0; }
-  std::int64_t operator()(const AddTensors&) const { return 0; }
-  std::int64_t operator()(const SubTensors&) const { return 0; }
-  std::int64_t operator()(const AveragePool&) const { return 0; }
-  std::int64_t operator()(const MaxPool&) const { return 0; }
-  std::int64_t operator()(const Pad&) const { return 0; }
+using Tensors = std::vector<std::span<const double>>;
+
+Tensors views(std::initializer_list<const Eigen::VectorXd*> vectors) {
+  Tensors out;
+  for (const Eigen::VectorXd* v : vectors) out.emplace_back(v->data(), static_cast<std::size_t>(v->size()));
+  return out;
+}
+
+Tensors views(const Eigen::MatrixXd& weight, const Eigen::VectorXd& bias) {
+  return {{weight.data(), static_cast<std::size_t>(weight.size())}, {bias.data(), static_cast<std::size_t>(bias.size())}};
+}
+
+struct ParameterTensorsStep {
+  Tensors operator()(const Dense& d) const { return views(d.weight, d.bias); }
+  Tensors operator()(const Conv2d& c) const { return views(c.weight, c.bias); }
+  Tensors operator()(const BatchNorm& b) const { return views({&b.scale, &b.bias, &b.mean, &b.variance}); }
+  Tensors operator()(const AddConstant& c) const { return views({&c.constant}); }
+  Tensors operator()(const SubConstant& c) const { return views({&c.constant}); }
+  Tensors operator()(const MulConstant& c) const { return views({&c.constant}); }
+  Tensors operator()(const DivConstant& c) const { return views({&c.constant}); }
+  Tensors operator()(const Relu&) const { return {}; }
+  Tensors operator()(const LeakyRelu&) const { return {}; }
+  Tensors operator()(const Sigmoid&) const { return {}; }
+  Tensors operator()(const Tanh&) const { return {}; }
+  Tensors operator()(const Softmax&) const { return {}; }
+  Tensors operator()(const Reshape&) const { return {}; }
+  Tensors operator()(const AddTensors&) const { return {}; }
+  Tensors operator()(const SubTensors&) const { return {}; }
+  Tensors operator()(const AveragePool&) const { return {}; }
+  Tensors operator()(const MaxPool&) const { return {}; }
+  Tensors operator()(const Pad&) const { return {}; }
 };
 
 }  // namespace
 
-std::int64_t parameter_count(const LayerOp& op) { return visit_layer(op, ParameterCountStep{}); }
+std::vector<std::span<const double>> parameter_tensors(const LayerOp& op) {
+  return visit_layer(op, ParameterTensorsStep{});
+}
+
+std::int64_t parameter_count(const LayerOp& op) {
+  std::int64_t total = 0;
+  for (const auto& tensor : parameter_tensors(op)) total += std::ssize(tensor);
+  return total;
+}
 
 std::int64_t parameter_count(const Network& network) {
   std::int64_t total = 0;

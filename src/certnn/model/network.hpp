@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,8 @@ class Network {
 // Number of trainable parameters (weights, biases, normalisation statistics).
 std::int64_t parameter_count(const Network& network);
 std::int64_t parameter_count(const LayerOp& op);
+// The layer's parameter tensors (weights, biases, normalisation statistics, constants), as views
+// into `op`.
+std::vector<std::span<const double>> parameter_tensors(const LayerOp& op);
 
 }  // namespace certnn::model

@@ -2,10 +2,13 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 
 #include "certnn/core/error.hpp"
@@ -38,6 +41,18 @@ std::string describe(const ::onnx::NodeProto& node, std::size_t index) {
   return "node '" + node_name(node, index) + "' (" + node.op_type() + ")";
 }
 
+// "2 NaN and 1 infinite of 5000 values" when the tensor holds any, else empty.
+std::string non_finite_summary(std::span<const double> values) {
+  std::int64_t nan = 0, infinite = 0;
+  for (const double v : values) {
+    nan += std::isnan(v) ? 1 : 0;
+    infinite += std::isinf(v) ? 1 : 0;
+  }
+  if (nan == 0 && infinite == 0) return "";
+  return std::to_string(nan) + " NaN and " + std::to_string(infinite) + " infinite of " +
+         std::to_string(values.size()) + " values";
+}
+
 struct Value {
   std::optional<Constant> constant;
   ValueId id = -1;
@@ -45,20 +60,54 @@ struct Value {
 
 class GraphImporter {
  public:
-  GraphImporter(const ::onnx::GraphProto& graph, int opset) : graph_(graph), opset_(opset) {}
+  GraphImporter(const ::onnx::GraphProto& graph, int opset, const ImportOptions& options)
+      : graph_(graph), opset_(opset), options_(options) {}
 
   model::Network run() {
     check_operators();
-    for (const auto& init : graph_.initializer())
-      values_[init.name()].constant = decode_tensor(init, "initializer '" + init.name() + "'");
+    std::vector<std::string> non_finite;
+    for (const auto& init : graph_.initializer()) {
+      const std::string where = "initializer '" + init.name() + "'";
+      Value& value = values_[init.name()];
+      value.constant = decode_tensor(init, where);
+      const std::string summary = non_finite_summary(value.constant->reals);
+      if (!summary.empty()) non_finite.push_back(where + " holds " + summary);
+    }
     define_input();
     count_uses();
     for (int k = 0; k < graph_.node_size(); ++k) import_node_in_context(graph_.node(k), static_cast<std::size_t>(k));
     define_output();
+    // Constant nodes and folded sub-graphs reach the layers without being initializers.
+    if (non_finite.empty()) non_finite = non_finite_layers();
+    report_non_finite(std::move(non_finite));
     return std::move(*network_);
   }
 
  private:
+  std::vector<std::string> non_finite_layers() const {
+    std::vector<std::string> found;
+    for (const model::Node& node : network_->nodes())
+      for (const auto& tensor : model::parameter_tensors(node.op)) {
+        const std::string summary = non_finite_summary(tensor);
+        if (!summary.empty())
+          found.push_back("layer '" + node.name + "' (" + std::string(model::kind_name(node.op)) + ") holds " + summary);
+      }
+    return found;
+  }
+
+  // Non-finite parameters make every bound meaningless (NaN compares false with everything), so
+  // they are refused, all named in one error, unless the caller asked for the list instead.
+  void report_non_finite(std::vector<std::string> found) const {
+    if (options_.non_finite_tensors != nullptr) {
+      *options_.non_finite_tensors = std::move(found);
+      return;
+    }
+    if (found.empty()) return;
+    std::string message = "non-finite parameters: " + found[0];
+    for (std::size_t i = 1; i < found.size(); ++i) message += "; " + found[i];
+    throw ParseError(message);
+  }
+
   // Lists every node whose operator certnn does not know, in one error.
   void check_operators() const {
     std::vector<std::string> problems;
@@ -575,6 +624,7 @@ class GraphImporter {
   const ::onnx::GraphProto& graph_;
   int opset_;
   std::optional<model::Network> network_;
+  const ImportOptions& options_;
   std::map<std::string, Value> values_;
   std::map<std::string, int> uses_;
   // The node being imported.
@@ -597,7 +647,7 @@ template <class E>
 
 }  // namespace
 
-model::Network import_model_bytes(const std::string& bytes, const std::string& source) {
+model::Network import_model_bytes(const std::string& bytes, const std::string& source, const ImportOptions& options) {
   try {
     if (bytes.empty()) throw ParseError("the file is empty");
     ::onnx::ModelProto model;
@@ -607,7 +657,7 @@ model::Network import_model_bytes(const std::string& bytes, const std::string& s
     const int opset = default_opset(model);
     if (opset < 7 || opset > 18)
       throw Unsupported("opset " + std::to_string(opset) + " is not supported (7 to 18 are)");
-    return GraphImporter(model.graph(), opset).run();
+    return GraphImporter(model.graph(), opset, options).run();
   } catch (const Unsupported& e) {
     rethrow_with_source(e, source);
   } catch (const ParseError& e) {
@@ -621,13 +671,15 @@ model::Network import_model_bytes(const std::string& bytes, const std::string& s
   }
 }
 
-model::Network import_model(const std::string& path) {
+model::Network import_model(const std::string& path, const ImportOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, not an ONNX model file");
   std::ifstream file(path, std::ios::binary);
   if (!file) throw Error(path + ": cannot open the file");
   std::ostringstream contents;
   contents << file.rdbuf();
   if (file.bad()) throw Error(path + ": cannot read the file");
-  return import_model_bytes(contents.str(), path);
+  return import_model_bytes(contents.str(), path, options);
 }
 
 }  // namespace certnn::onnx

@@ -4,14 +4,23 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "certnn/model/network.hpp"
 
 namespace certnn::onnx {
 
-model::Network import_model(const std::string& path);
+struct ImportOptions {
+  // Parameters holding NaN or infinite values are refused (one error naming every such
+  // initializer or layer); when this is set they are listed here instead, for inspecting a
+  // damaged model.
+  std::vector<std::string>* non_finite_tensors = nullptr;
+};
+
+model::Network import_model(const std::string& path, const ImportOptions& options = {});
 
 // `source` names the bytes in messages (normally the file path).
-model::Network import_model_bytes(const std::string& bytes, const std::string& source);
+model::Network import_model_bytes(const std::string& bytes, const std::string& source,
+                                  const ImportOptions& options = {});
 
 }  // namespace certnn::onnx
