@@ -10,9 +10,16 @@ namespace {
 
 using Eigen::Index;
 
-// Below this fraction of max_eps a radius counts as zero: no ball is certified, or the input
-// itself is misclassified.
-constexpr double kSmallestRadius = 0x1p-20;
+// Bisections stop after this many halvings whatever the tolerance: each halves a gap that starts
+// at most 2^8 times its lower end, so 64 reach the resolution of a double.
+constexpr int kMaxBisections = 64;
+// Both searches first divide the radius by this factor until PGD fails or the method proves it,
+// so a large search range costs one step per factor 256 instead of losing small radii.
+constexpr double kShrinkFactor = 256.0;
+// Finer relative tolerances ask for more than the bound methods' own rounding resolves.
+constexpr double kSmallestTolerance = 1e-12;
+// Radii below this count as zero: no ball around the input is certified.
+constexpr double kSmallestRadius = 1e-300;
 
 double domain_diameter(const Options& attack, Index dimension) {
   if (!attack.domain) throw Error("radius: without an input domain, give the largest radius to search (max_eps)");
@@ -47,7 +54,7 @@ bool certifies(const bounds::Method& method, const model::Network& margins, cons
 
 Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& input, std::int64_t label,
                          const RadiusOptions& options) {
-  const auto method = bounds::make_method(options.method);
+  const auto method = bounds::make_sound_method(options.method, "radius");
   const model::Network margins = margin_network(network, label);
   method->check(margins);
   check_options(options.attack, network);
@@ -55,8 +62,8 @@ Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& i
   if (!(std::isfinite(max_eps) && max_eps > 0.0))
     throw Error("radius: the largest radius to search must be a finite number > 0");
   const double tolerance = options.relative_tolerance;
-  if (!(tolerance > 0.0 && tolerance < 1.0))
-    throw Error("radius: the relative tolerance must lie strictly between 0 and 1");
+  if (!(tolerance >= kSmallestTolerance && tolerance < 1.0))
+    throw Error("radius: the relative tolerance must lie in [1e-12, 1)");
   const std::int64_t labels[] = {label};
   Radius radius;
   radius.label = label;
@@ -77,8 +84,19 @@ Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& i
   Outcome found = attack_at(max_eps);
   if (found.success) {
     double failed = 0.0;
-    while (found.norm - failed > tolerance * found.norm) {
+    // Shrunk geometrically first, so that a large search range does not exhaust the bisection.
+    while (found.norm > kSmallestRadius) {
+      const double smaller = found.norm / kShrinkFactor;
+      Outcome closer = attack_at(smaller);
+      if (!(closer.success && closer.norm < found.norm)) {
+        failed = smaller;
+        break;
+      }
+      found = std::move(closer);
+    }
+    for (int step = 0; step < kMaxBisections && found.norm - failed > tolerance * found.norm; ++step) {
       const double mid = 0.5 * (failed + found.norm);
+      if (!(failed < mid && mid < found.norm)) break;  // the gap is below a double's resolution
       Outcome closer = attack_at(mid);
       if (closer.success && closer.norm < found.norm) {
         found = std::move(closer);
@@ -90,16 +108,28 @@ Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& i
     radius.adversarial = std::move(found.point);
   }
 
-  // Certified: bisection over [0, max_eps] on its own, so that certified ≤ attacked is a check of
-  // the method's soundness rather than a consequence of the search.
-  if (certifies(*method, margins, input, max_eps, options.attack.domain, options.bounds)) {
+  // Certified: searched on its own, so that certified ≤ attacked is a check of the method's
+  // soundness rather than a consequence of the search. The radius is shrunk geometrically until
+  // it is proved, then bisected between the proved radius and the refuted one above it.
+  const auto proves = [&](double eps) {
+    return certifies(*method, margins, input, eps, options.attack.domain, options.bounds);
+  };
+  if (!proves(0.0)) return radius;  // not even the input itself: misclassified, or a margin too thin
+  double refuted = max_eps;
+  double proved = max_eps;
+  while (!proves(proved)) {
+    refuted = proved;
+    proved /= kShrinkFactor;
+    if (proved < kSmallestRadius) return radius;  // certified stays 0
+  }
+  if (proved == max_eps) {
     radius.certified = max_eps;
     return radius;
   }
-  double proved = 0.0, refuted = max_eps;
-  while (refuted - proved > tolerance * refuted && refuted > kSmallestRadius * max_eps) {
+  for (int step = 0; step < kMaxBisections && refuted - proved > tolerance * refuted; ++step) {
     const double mid = 0.5 * (proved + refuted);
-    (certifies(*method, margins, input, mid, options.attack.domain, options.bounds) ? proved : refuted) = mid;
+    if (!(proved < mid && mid < refuted)) break;
+    (proves(mid) ? proved : refuted) = mid;
   }
   radius.certified = proved;
   return radius;

@@ -30,7 +30,8 @@ struct RadiusOptions {
   // of the domain lies within it), required when there is no domain.
   std::optional<double> max_eps;
   // Bisection stops once the interval of each search is narrower than this fraction of its upper
-  // end (the certified radius is then within this fraction of what the method can prove).
+  // end (the certified radius is then within this fraction of what the method can prove), or
+  // after 64 halvings. At least 1e-12.
   double relative_tolerance = 0.01;
 };
 
@@ -51,7 +52,7 @@ bool certifies(const bounds::Method& method, const model::Network& margins, cons
 
 // input: input_size, inside the domain; label in [0, output_size). Throws certnn::Error for an
 // unknown method, invalid attack options, a label out of range, a missing max_eps without a
-// domain, a relative tolerance outside (0, 1), and Unsupported when the method refuses a layer
+// domain, a relative tolerance outside [1e-12, 1), and Unsupported when the method refuses a layer
 // of the network.
 Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& input, std::int64_t label,
                          const RadiusOptions& options);

@@ -8,6 +8,15 @@
 #include "certnn/core/error.hpp"
 
 namespace certnn::bounds {
+namespace {
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string text;
+  for (const auto& n : names) text += (text.empty() ? "" : ", ") + n;
+  return text;
+}
+
+}  // namespace
 
 std::vector<std::string> method_names() { return {"ibp", "affine", "doubleton", "crown", "alpha-crown", "sample"}; }
 
@@ -18,9 +27,22 @@ std::unique_ptr<Method> make_method(std::string_view name) {
   if (name == "crown") return std::make_unique<CrownMethod>();
   if (name == "alpha-crown") return std::make_unique<AlphaCrownMethod>();
   if (name == "sample") return std::make_unique<SampleMethod>();
-  std::string known;
-  for (const auto& n : method_names()) known += (known.empty() ? "" : ", ") + n;
-  throw Error("unknown bound method '" + std::string(name) + "' (known: " + known + ")");
+  throw Error("unknown bound method '" + std::string(name) + "' (known: " + joined(method_names()) + ")");
+}
+
+std::vector<std::string> sound_method_names() {
+  std::vector<std::string> names;
+  for (const std::string& name : method_names())
+    if (make_method(name)->sound()) names.push_back(name);
+  return names;
+}
+
+std::unique_ptr<Method> make_sound_method(std::string_view name, std::string_view user) {
+  std::unique_ptr<Method> method = make_method(name);
+  if (!method->sound())
+    throw Error(std::string(user) + ": method '" + std::string(name) +
+                "' is not a sound bound and certifies nothing (sound methods: " + joined(sound_method_names()) + ")");
+  return method;
 }
 
 }  // namespace certnn::bounds

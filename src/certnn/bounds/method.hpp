@@ -50,6 +50,8 @@ class Method {
  public:
   virtual ~Method() = default;
   virtual std::string_view name() const = 0;
+  // Whether every result is a proof (false for the empirical `sample`).
+  virtual bool sound() const { return true; }
   // Throws Unsupported naming every layer of the network the method refuses, before any work.
   virtual void check(const model::Network& network) const = 0;
   // Encloses the outputs of the network over the input box (input.size() == input_size()).
@@ -59,5 +61,10 @@ class Method {
 // Throws certnn::Error listing the known names for an unknown one.
 std::unique_ptr<Method> make_method(std::string_view name);
 std::vector<std::string> method_names();
+
+// For uses whose answer is a certificate (radius, evaluate, serve): also refuses a method that is
+// not sound, naming the sound ones; `user` starts the message ("radius").
+std::unique_ptr<Method> make_sound_method(std::string_view name, std::string_view user);
+std::vector<std::string> sound_method_names();
 
 }  // namespace certnn::bounds

@@ -39,7 +39,7 @@ class Certifier {
 class LinfCertifier final : public Certifier {
  public:
   LinfCertifier(const model::Network& network, const RobustEvaluationOptions& options)
-      : network_(network), options_(options), method_(bounds::make_method(options.method)),
+      : network_(network), options_(options), method_(bounds::make_sound_method(options.method, "evaluate")),
         margins_(static_cast<std::size_t>(network.output_size())) {}
 
   bool certifies(const Eigen::VectorXd& x, std::int64_t label) override {

@@ -132,6 +132,52 @@ TEST(Radius, AMisclassifiedInputHasRadiusZero) {
   EXPECT_EQ(*radius.attacked, 0.0);
 }
 
+TEST(Radius, ALargeSearchRangeFindsWhatASmallOneFinds) {
+  std::mt19937 random = certnn::testing::seeded_generator();
+  const model::Network network = testing::random_linear(random, 6, 3);
+  const auto& layer = std::get<model::Dense>(network.nodes().front().op);
+  const VectorXd x = testing::uniform(random, 6, 1, -1, 1);
+  const std::int64_t label = predict(network, x).front();
+  const double exact = exact_linear_radius(layer, x, label);
+  for (const double max_eps : {4.0, 1e6, 1e300}) {
+    SCOPED_TRACE("max_eps " + std::to_string(max_eps) + ", exact radius " + std::to_string(exact));
+    const Radius radius = robustness_radius(network, x, label, options_for("crown", std::nullopt, max_eps));
+    EXPECT_LE(radius.certified, exact);
+    EXPECT_GE(radius.certified, 0.98 * exact);
+    ASSERT_TRUE(radius.attacked.has_value());
+    EXPECT_GE(*radius.attacked, exact);
+    EXPECT_LE(*radius.attacked, 1.02 * exact);
+  }
+}
+
+TEST(Radius, TheFinestToleranceEndsAtTheResolutionOfADouble) {
+  std::mt19937 random = certnn::testing::seeded_generator();
+  const model::Network network = testing::random_linear(random, 6, 3);
+  const VectorXd x = testing::uniform(random, 6, 1, -1, 1);
+  const std::int64_t label = predict(network, x).front();
+  RadiusOptions options = options_for("ibp", std::nullopt, 4.0);
+  options.relative_tolerance = 1e-12;
+  const Radius radius = robustness_radius(network, x, label, options);
+  ASSERT_TRUE(radius.attacked.has_value());
+  EXPECT_GT(radius.certified, 0.0);
+  EXPECT_LE(radius.certified, *radius.attacked);
+  options.relative_tolerance = 1e-16;  // below the floor: refused, not searched for ever
+  EXPECT_THROW(robustness_radius(network, x, label, options), Error);
+}
+
+TEST(Radius, AnEmpiricalMethodCertifiesNothingAndIsRefused) {
+  std::mt19937 random = certnn::testing::seeded_generator();
+  const model::Network network = testing::random_linear(random, 4, 3);
+  RadiusOptions options = options_for("sample", std::nullopt, 1.0);
+  try {
+    robustness_radius(network, VectorXd::Constant(4, 0.5), 0, options);
+    ADD_FAILURE() << "sample was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sound methods: ibp, affine, doubleton, crown, alpha-crown"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Radius, UserErrors) {
   std::mt19937 random = certnn::testing::seeded_generator();
   const model::Network network = testing::random_linear(random, 4, 3);
