@@ -1,5 +1,7 @@
 #include "certnn/attack/objective.hpp"
 
+#include <limits>
+
 #include "certnn/grad/loss.hpp"
 
 namespace certnn::attack {
@@ -15,7 +17,12 @@ std::vector<std::int64_t> goal_classes(const Goal& goal, Eigen::Index columns) {
 Eigen::RowVectorXd goal_margins(const model::Batch<double>& outputs, const Goal& goal) {
   const std::vector<std::int64_t> classes = goal_classes(goal, outputs.cols());
   const Eigen::RowVectorXd margins = grad::margin(outputs, classes).value;
-  return goal.target ? Eigen::RowVectorXd(-margins) : margins;
+  if (!goal.target) return margins;
+  Eigen::RowVectorXd targeted = -margins;
+  // A column whose label is the target has no goal to reach (reaches_goal).
+  for (Eigen::Index s = 0; s < targeted.size(); ++s)
+    if (goal.labels[static_cast<std::size_t>(s)] == *goal.target) targeted[s] = std::numeric_limits<double>::infinity();
+  return targeted;
 }
 
 model::Batch<double> ascent_cotangent(const model::Batch<double>& outputs, const Goal& goal, LossKind loss) {

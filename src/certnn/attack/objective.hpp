@@ -18,13 +18,15 @@ struct Goal {
   std::optional<std::int64_t> target;    // none: untargeted
 };
 
-// Whether a prediction reaches the goal of a column with this label.
+// Whether a prediction reaches the goal of a column with this label: away from the label, onto
+// the target when there is one (a target equal to the label is never reached: staying at the
+// label is no attack).
 inline bool reaches_goal(std::int64_t prediction, std::int64_t label, const std::optional<std::int64_t>& target) {
-  return target ? prediction == *target : prediction != label;
+  return prediction != label && (!target || prediction == *target);
 }
 
 // outputs: output_size (≥ 2) x batch. Untargeted y[label] − max_{j≠label} y[j]; targeted
-// max_{j≠target} y[j] − y[target]; 1 x batch.
+// max_{j≠target} y[j] − y[target], and +∞ for a column whose label is the target; 1 x batch.
 Eigen::RowVectorXd goal_margins(const model::Batch<double>& outputs, const Goal& goal);
 
 // The cotangent dL/dy of the loss an attack ascends, output_size x batch: untargeted,

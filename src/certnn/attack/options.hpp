@@ -67,7 +67,8 @@ struct Outcome {
   Eigen::VectorXd point;
   double norm = 0.0;         // ‖point − input‖ in the attack's norm, ≤ eps
   // At `point`, negative where the goal is reached strictly:
-  //   untargeted: y[label] − max_{j≠label} y[j];   targeted: max_{j≠target} y[j] − y[target].
+  //   untargeted: y[label] − max_{j≠label} y[j];   targeted: max_{j≠target} y[j] − y[target]
+  //   (+∞ when the label is the target: moving onto one's own class is no attack).
   double goal_margin = 0.0;
 };
 

@@ -22,6 +22,7 @@ std::vector<std::int64_t> predict(const model::Network& network, const Eigen::Ma
 
 bool reaches_goal_exactly(const model::Network& network, const Eigen::VectorXd& x, std::int64_t label,
                           const std::optional<std::int64_t>& target) {
+  if (target && *target == label) return false;
   const bounds::Box y = bounds::IbpMethod().propagate_all(network, bounds::Box{x, x})[network.output()];
   for (Eigen::Index j = 0; j < y.size(); ++j) {
     if (target) {
