@@ -144,7 +144,18 @@ TEST(ReadCsv, NanAndInfinityAreRejected) {
   for (const std::string field : {"nan", "NaN", "-nan", "inf", "-inf", "+inf", "infinity", "INF"})
     expect_parse_error("1,2\n3," + field + "\n", "inputs.csv:2:2:", "not a finite number");
   // Finite text that overflows a double is out of range, not infinity.
-  expect_parse_error("1,1e400\n", "inputs.csv:1:2:", "'1e400' is not a number");
+  expect_parse_error("1,1e400\n", "inputs.csv:1:2:", "1e400 is outside the range of a double");
+}
+
+TEST(ReadCsv, AnUnreadableOnlyRowIsReportedNotTakenForAHeader) {
+  expect_parse_error("1e400,2\n", "inputs.csv:1:1:", "1e400 is outside the range of a double");
+  expect_parse_error("-1e999\n", "inputs.csv:1:1:", "outside the range of a double");
+  expect_parse_error("0.1;0.2;0.3\n", "inputs.csv:1:1:", "'0.1;0.2;0.3' is not a number (fields must be separated by commas)");
+  expect_parse_error("0.1\t0.2\n", "inputs.csv:1:1:", "(fields must be separated by commas)");
+  expect_parse_error(".5x,1\n", "inputs.csv:1:1:", "'.5x' is not a number");
+  // Names are still a header, also with other separators.
+  expect_parse_error("x0;x1\n", "inputs.csv:", "no data rows after the header line");
+  EXPECT_EQ(parse("pixel 1,pixel 2\n1,2\n").rows(), 1);
 }
 
 TEST(ReadCsv, EmptyInputHasNoDataRows) {
