@@ -1,11 +1,12 @@
 // certnn data NAME|FILE: a dataset's split sizes, classes, sample shape and where it comes from,
 // as `train` and `evaluate` will load it; --export writes one part of the split as CSV, the
 // points other commands (bounds, eval, attack) take as --input.
-#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/output_file.hpp"
 #include "certnn/data/datasets.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -25,8 +26,7 @@ struct DataOptions {
 
 // One sample per row, full precision; with labels, the label first (the labelled CSV format).
 void export_samples(const data::Dataset& dataset, const DataOptions& options) {
-  std::ofstream out(options.out);
-  if (!out) throw certnn::Error(options.out + ": cannot open for writing");
+  std::ostringstream out;
   out.precision(17);
   const Eigen::Index count = std::min<Eigen::Index>(dataset.size(), options.limit.value_or(dataset.size()));
   for (Eigen::Index s = 0; s < count; ++s) {
@@ -34,15 +34,18 @@ void export_samples(const data::Dataset& dataset, const DataOptions& options) {
     for (Eigen::Index i = 0; i < dataset.inputs.rows(); ++i) out << (i ? "," : "") << dataset.inputs(i, s);
     out << "\n";
   }
-  if (!out.flush()) throw certnn::Error(options.out + ": cannot write");
+  write_file_atomically(options.out, out.str());
   std::cerr << "wrote " << count << " " << options.export_part << " samples of " << options.name << " to "
             << options.out << "\n";
 }
 
 void run_data(const DataOptions& options) {
-  const data::Split split = data::load_split(options.name, options.test_fraction, options.seed);
   if (!options.export_part.empty()) {
     if (options.out.empty()) throw certnn::Error("--export needs --out FILE");
+    check_writable(options.out);
+  }
+  const data::Split split = data::load_split(options.name, options.test_fraction, options.seed);
+  if (!options.export_part.empty()) {
     export_samples(options.export_part == "train" ? split.train : split.test, options);
     return;
   }
@@ -77,11 +80,15 @@ Action register_data(CLI::App& app) {
                   "Share of samples held out where the dataset has no official test set (default 0.2)");
   cmd->add_option("--seed", options->seed, "Seed of the train/test shuffle (default 0)");
   cmd->add_flag("--json", options->json, "Machine-readable output");
-  cmd->add_option("--export", options->export_part, "Write the train or test part as CSV (one sample per row) to --out")
-      ->check(CLI::IsMember({"train", "test"}));
-  cmd->add_option("--out", options->out, "With --export: the CSV file to write");
-  cmd->add_option("--limit", options->limit, "With --export: only the first K samples")->check(positive_number);
-  cmd->add_flag("--labels", options->labels, "With --export: the label first in each row (the labelled CSV format)");
+  auto* export_part =
+      cmd->add_option("--export", options->export_part, "Write the train or test part as CSV (one sample per row) to --out")
+          ->check(CLI::IsMember({"train", "test"}));
+  cmd->add_option("--out", options->out, "With --export: the CSV file to write")->needs(export_part);
+  cmd->add_option("--limit", options->limit, "With --export: only the first K samples")
+      ->check(positive_number)
+      ->needs(export_part);
+  cmd->add_flag("--labels", options->labels, "With --export: the label first in each row (the labelled CSV format)")
+      ->needs(export_part);
   return [options] { run_data(*options); };
 }
 

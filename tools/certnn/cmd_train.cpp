@@ -17,6 +17,7 @@
 #include "certnn/core/error.hpp"
 #include "certnn/core/memory.hpp"
 #include "certnn/data/datasets.hpp"
+#include "certnn/core/output_file.hpp"
 #include "certnn/onnx/exporter.hpp"
 #include "certnn/train/linear_export.hpp"
 #include "certnn/train/linear_trainer.hpp"
@@ -208,12 +209,6 @@ nlohmann::json options_json(const TrainCommandOptions& o) {
   return options;
 }
 
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  if (!out.flush()) throw Error(path + ": cannot write the training log");
-}
-
 // What either trainer hands to the common epilogue.
 struct Trained {
   model::Network network;
@@ -272,6 +267,11 @@ Trained train_network_model(const TrainCommandOptions& o, const data::Split& spl
 
 void run_train(const TrainCommandOptions& o) {
   check_arch_and_mode(o);
+  // Outputs are checked before the first epoch, not after the last.
+  const std::string log_path = o.log.empty() ? default_log_path(o.out) : o.log;
+  check_distinct_outputs({{"--out", o.out}, {o.log.empty() ? "the log beside --out" : "--log", log_path}});
+  check_writable(o.out);
+  check_writable(log_path);
   if (!o.linear()) reuse_freed_memory_across_threads();
   data::Split split = data::load_split(o.data, o.test_fraction, o.seed);
   std::optional<data::Dataset> validation;
@@ -283,11 +283,10 @@ void run_train(const TrainCommandOptions& o) {
   const Trained trained = o.linear() ? train_linear_model(o, split, held_out, on_epoch)
                                      : train_network_model(o, split, held_out, on_epoch);
 
-  // Only a run that finished without divergence gets here: the model and its log are written.
-  onnx::export_model(trained.network, o.out);
+  // Only a run that finished without divergence gets here: the model and its log are written,
+  // both or neither.
   nlohmann::json epochs = nlohmann::json::array();
   for (const train::EpochRecord& record : trained.history) epochs.push_back(epoch_json(record));
-  const std::string log_path = o.log.empty() ? default_log_path(o.out) : o.log;
   nlohmann::json summary = {{"model", o.out},
                             {"log", log_path},
                             {"train_samples", split.train.size()},
@@ -302,7 +301,7 @@ void run_train(const TrainCommandOptions& o) {
   nlohmann::json log = summary;
   log["options"] = options_json(o);
   log["epochs"] = epochs;
-  write_text(log_path, log.dump(2) + "\n");
+  write_files_atomically({{o.out, onnx::export_model_bytes(trained.network)}, {log_path, log.dump(2) + "\n"}});
 
   if (o.json) {
     std::cout << summary.dump() << "\n";
@@ -376,7 +375,7 @@ Action register_train(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0))
       ->capture_default_str();
   cmd->add_option("--pgd-steps", o->pgd_steps, "pgd: attack steps per batch")->check(positive_number)->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Networks: threads sharing each batch")->check(positive_number)->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Networks: threads sharing each batch")->check(thread_count)->capture_default_str();
   cmd->add_flag("--quiet", o->quiet, "No progress on stderr");
   cmd->add_flag("--json", o->json,
                 "Print {\"model\",\"log\",\"train_samples\",\"test_samples\",\"epochs_run\",\"best_epoch\","

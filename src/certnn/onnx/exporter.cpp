@@ -2,9 +2,9 @@
 
 #include <onnx/onnx_pb.h>
 
-#include <fstream>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/output_file.hpp"
 #include "certnn/model/kind_dispatch.hpp"
 
 namespace certnn::onnx {
@@ -275,11 +275,7 @@ std::string export_model_bytes(const Network& network) {
 }
 
 void export_model(const Network& network, const std::string& path) {
-  const std::string bytes = export_model_bytes(network);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) throw Error(path + ": cannot open for writing");
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!file) throw Error(path + ": cannot write the model");
+  write_file_atomically(path, export_model_bytes(network));
 }
 
 }  // namespace certnn::onnx

@@ -3,10 +3,10 @@
 #include <zlib.h>
 
 #include <array>
-#include <fstream>
 #include <limits>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/output_file.hpp"
 
 namespace certnn::report {
 namespace {
@@ -93,12 +93,7 @@ std::string encode_png(const RgbImage& image) {
 }
 
 void write_png(const std::string& path, const RgbImage& image) {
-  const std::string bytes = encode_png(image);  // a bad image throws before the file is touched
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) throw Error(path + ": cannot open for writing");
-  file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  file.close();
-  if (!file) throw Error(path + ": cannot write the image");
+  write_file_atomically(path, encode_png(image));  // a bad image throws before the file is touched
 }
 
 }  // namespace certnn::report

@@ -4,12 +4,12 @@
 #include <array>
 #include <charconv>
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <vector>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/output_file.hpp"
 #include "certnn/core/shape.hpp"
 #include "certnn/core/text_file.hpp"
 
@@ -233,13 +233,6 @@ Result parse_result(std::string_view text, const std::string& source) { return P
 
 Result read_result(const std::string& path) { return parse_result(read_text_file(path), path); }
 
-void write_result(const Result& result, const std::string& path) {
-  const std::string text = format_result(result);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) throw Error(path + ": cannot open file for writing");
-  file.write(text.data(), static_cast<std::streamsize>(text.size()));
-  file.flush();
-  if (!file) throw Error(path + ": cannot write file");
-}
+void write_result(const Result& result, const std::string& path) { write_file_atomically(path, format_result(result)); }
 
 }  // namespace certnn::spec
