@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "certnn/attack/options.hpp"
 #include "certnn/core/shape.hpp"
 #include "certnn/model/network.hpp"
 
@@ -21,5 +23,16 @@ nlohmann::json shape_json(const Shape& shape);
 // whole double range.
 extern const CLI::Validator positive_number;
 extern const CLI::Validator non_negative_number;
+// --threads: a whole number from 1 to kMaxThreads.
+inline constexpr int kMaxThreads = 256;
+extern const CLI::Validator thread_count;
+
+// --norm: "linf" or "l2", also spelled "inf" and "2"; the option holds the first spelling.
+CLI::Option* add_norm_option(CLI::App* command, std::string& norm, const std::string& description);
+attack::Norm norm_named(const std::string& norm);
+
+// No option is silently ignored: throws certnn::Error naming the first of `options` the user gave
+// ("--steps " + why) when they do not apply to the run as asked.
+void refuse_given(const std::vector<const CLI::Option*>& options, const std::string& why);
 
 }  // namespace certnn::cli

@@ -1,4 +1,4 @@
-// certnn attack MODEL --input X.csv --label Y --eps E [--norm inf|2] [--method fgsm|pgd] ...:
+// certnn attack MODEL --input X.csv --label Y --eps E [--norm linf|l2] [--method fgsm|pgd] ...:
 // an adversarial attack on every input row, one line per input and the accuracy before and after.
 //
 // Conventions: an input the model already misclassifies (or, with --target, already assigns to
@@ -21,7 +21,7 @@ namespace certnn::cli {
 namespace {
 
 struct AttackCommandOptions {
-  std::string model, input, label, norm = "inf", method = "pgd", loss = "ce", schedule = "constant", domain = "0,1";
+  std::string model, input, label, norm = "linf", method = "pgd", loss = "ce", schedule = "constant", domain = "0,1";
   double eps = 0.0;
   int steps = 40, restarts = 1;
   std::optional<double> step_size;
@@ -39,7 +39,7 @@ struct Reported {
 
 attack::Options attack_options(const AttackCommandOptions& o) {
   attack::Options options;
-  options.norm = o.norm == "2" ? attack::Norm::L2 : attack::Norm::Linf;
+  options.norm = norm_named(o.norm);
   options.eps = o.eps;
   options.steps = o.steps;
   options.restarts = o.restarts;
@@ -127,16 +127,17 @@ Action register_attack(CLI::App& app) {
   cmd->add_option("--label", o->label, "True classes: one class for all rows, a file with one per line, or pred")
       ->required();
   cmd->add_option("--eps", o->eps, "Radius of the ball around each input")->required()->check(non_negative_number);
-  cmd->add_option("--norm", o->norm, "Norm of the ball")->check(CLI::IsMember({"inf", "2"}))->capture_default_str();
+  add_norm_option(cmd, o->norm, "Norm of the ball");
   cmd->add_option("--method", o->method, "Attack")->check(CLI::IsMember({"pgd", "fgsm"}))->capture_default_str();
-  cmd->add_option("--steps", o->steps, "PGD steps per restart")->check(positive_number)->capture_default_str();
-  cmd->add_option("--restarts", o->restarts, "PGD runs from random starts (later ones for unbroken inputs only)")
-      ->check(positive_number)
-      ->capture_default_str();
-  cmd->add_option("--step-size", o->step_size, "PGD step size (default 2.5 * eps / steps)")->check(positive_number);
-  cmd->add_option("--schedule", o->schedule, "PGD step sizes: constant, step (/10 at 1/2 and 3/4), cosine")
-      ->check(CLI::IsMember({"constant", "step", "cosine"}))
-      ->capture_default_str();
+  const std::vector<const CLI::Option*> pgd_only = {
+      cmd->add_option("--steps", o->steps, "PGD steps per restart")->check(positive_number)->capture_default_str(),
+      cmd->add_option("--restarts", o->restarts, "PGD runs from random starts (later ones for unbroken inputs only)")
+          ->check(positive_number)
+          ->capture_default_str(),
+      cmd->add_option("--step-size", o->step_size, "PGD step size (default 2.5 * eps / steps)")->check(positive_number),
+      cmd->add_option("--schedule", o->schedule, "PGD step sizes: constant, step (/10 at 1/2 and 3/4), cosine")
+          ->check(CLI::IsMember({"constant", "step", "cosine"}))
+          ->capture_default_str()};
   cmd->add_option("--loss", o->loss, "Loss the steps follow: cross-entropy or logit margin")
       ->check(CLI::IsMember({"ce", "margin"}))
       ->capture_default_str();
@@ -146,7 +147,10 @@ Action register_attack(CLI::App& app) {
   cmd->add_flag("--json", o->json,
                 "Print {\"results\":[{\"index\",\"label\",\"success\",\"adversarial_label\",\"norm\",\"input\"}],"
                 "\"clean_accuracy\",\"attacked_accuracy\",\"gap\"}");
-  return [o] { run_attack(*o); };
+  return [o, pgd_only] {
+    if (o->method == "fgsm") refuse_given(pgd_only, "applies to pgd only (fgsm takes one step of size eps)");
+    run_attack(*o);
+  };
 }
 
 }  // namespace certnn::cli

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "certnn/bounds/method.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/data/datasets.hpp"
 #include "certnn/train/robust_evaluation.hpp"
@@ -33,7 +34,7 @@ void run_evaluate(const EvaluateCommandOptions& o) {
                                           format_real(o.test_fraction) + ")");
   const bool l2 = o.norm == "l2";
   train::RobustEvaluationOptions options;
-  options.norm = l2 ? attack::Norm::L2 : attack::Norm::Linf;
+  options.norm = norm_named(o.norm);
   options.eps = o.eps;
   options.method = o.method;
   options.domain = parse_domain(o.domain);
@@ -101,17 +102,16 @@ Action register_evaluate(CLI::App& app) {
   cmd->add_option("model", o->model, "ONNX model file")->required();
   cmd->add_option("--data", o->data, "Dataset: fashion-mnist, digits, mnist, mnist01, or a labelled CSV file (label in the first column)")->required();
   cmd->add_option("--eps", o->eps, "Radius of the balls in the --norm norm")->required()->check(non_negative_number);
-  cmd->add_option("--norm", o->norm, "Norm of the balls")
-      ->check(CLI::IsMember({"linf", "l2"}))
-      ->capture_default_str();
-  cmd->add_option("--method", o->method, "Bound method that certifies L-inf balls (ignored for L2: certified by the "
-                                         "global Lipschitz bound)")
-      ->capture_default_str();
+  add_norm_option(cmd, o->norm, "Norm of the balls");
+  auto* method = cmd->add_option("--method", o->method, "Sound bound method that certifies L-inf balls (L2 balls are "
+                                                        "certified by the global Lipschitz bound)")
+                     ->capture_default_str();
   cmd->add_option("--attack", o->attack, "Attack for the PGD accuracy")
       ->check(CLI::IsMember({"pgd", "none"}))
       ->capture_default_str();
-  cmd->add_option("--steps", o->steps, "PGD steps per restart")->check(positive_number)->capture_default_str();
-  cmd->add_option("--restarts", o->restarts, "PGD runs from random starts")->check(positive_number)->capture_default_str();
+  const std::vector<const CLI::Option*> pgd_only = {
+      cmd->add_option("--steps", o->steps, "PGD steps per restart")->check(positive_number)->capture_default_str(),
+      cmd->add_option("--restarts", o->restarts, "PGD runs from random starts")->check(positive_number)->capture_default_str()};
   cmd->add_option("--limit", o->limit, "Evaluate only the first K test samples")->check(positive_number);
   cmd->add_option("--domain", o->domain, "Input domain LO,HI the balls are clipped to, or none")->capture_default_str();
   cmd->add_option("--test-fraction", o->test_fraction, "Share of the data held out for testing (datasets without an official test set)")
@@ -121,7 +121,12 @@ Action register_evaluate(CLI::App& app) {
   cmd->add_flag("--json", o->json,
                 "Print {\"n\",\"clean_accuracy\",\"pgd_accuracy\" (null with --attack none),\"certified_accuracy\","
                 "\"seconds\"}, with --norm l2 also \"norm\" and \"lipschitz_bound\"");
-  return [o] { run_evaluate(*o); };
+  return [o, method, pgd_only] {
+    if (o->norm == "l2") refuse_given({method}, "does not apply to --norm l2 (L2 balls are certified by the global Lipschitz bound)");
+    if (o->attack == "none") refuse_given(pgd_only, "applies to --attack pgd only");
+    bounds::make_sound_method(o->method, "evaluate");
+    run_evaluate(*o);
+  };
 }
 
 }  // namespace certnn::cli

@@ -1,4 +1,4 @@
-// certnn radius MODEL --input X.csv --label Y [--method M] [--norm inf|2] ...: per input, the
+// certnn radius MODEL --input X.csv --label Y [--method M] [--norm linf|l2] ...: per input, the
 // largest radius a bound method certifies and the distance of the closest adversarial example
 // PGD finds, certified ≤ true robustness radius ≤ attacked (attack/radius.hpp).
 #include <iomanip>
@@ -16,7 +16,7 @@ namespace certnn::cli {
 namespace {
 
 struct RadiusCommandOptions {
-  std::string model, input, label, method = "crown", norm = "inf", domain = "0,1";
+  std::string model, input, label, method = "crown", norm = "linf", domain = "0,1";
   std::optional<double> max_eps;
   double tolerance = 0.01;
   int steps = 50, restarts = 2;
@@ -27,7 +27,7 @@ struct RadiusCommandOptions {
 attack::RadiusOptions radius_options(const RadiusCommandOptions& o) {
   attack::RadiusOptions options;
   options.method = o.method;
-  options.attack.norm = o.norm == "2" ? attack::Norm::L2 : attack::Norm::Linf;
+  options.attack.norm = norm_named(o.norm);
   options.attack.steps = o.steps;
   options.attack.restarts = o.restarts;
   options.attack.loss = attack::LossKind::Margin;
@@ -47,10 +47,10 @@ void run_radius(const RadiusCommandOptions& o) {
   check_inside_domain(rows, options.attack.domain, o.input);
   const std::vector<std::int64_t> labels = resolve_labels(o.label, network, rows);
   // Every refusal before the first line of output.
-  bounds::make_method(options.method)->check(network);
+  bounds::make_sound_method(options.method, "radius")->check(network);
   attack::check_options(options.attack, network);
   if (!options.attack.domain && !options.max_eps) throw Error("radius: with --domain none, give --max-eps");
-  if (!(o.tolerance < 1.0)) throw Error("radius: --tolerance must be below 1");
+  if (!(o.tolerance >= 1e-12 && o.tolerance < 1.0)) throw Error("radius: --tolerance must lie in [1e-12, 1)");
 
   nlohmann::json results = nlohmann::json::array();
   if (!o.json)
@@ -94,11 +94,11 @@ Action register_radius(CLI::App& app) {
       ->required();
   cmd->add_option("--method", o->method, "Bound method that certifies (see certnn bounds --help)")
       ->capture_default_str();
-  cmd->add_option("--norm", o->norm, "Norm of the balls")->check(CLI::IsMember({"inf", "2"}))->capture_default_str();
+  add_norm_option(cmd, o->norm, "Norm of the balls");
   cmd->add_option("--domain", o->domain, "Input domain LO,HI the balls are clipped to, or none")->capture_default_str();
   cmd->add_option("--max-eps", o->max_eps, "Largest radius searched (needed with --domain none)")
       ->check(positive_number);
-  cmd->add_option("--tolerance", o->tolerance, "Relative precision of the bisections, in (0, 1)")
+  cmd->add_option("--tolerance", o->tolerance, "Relative precision of the bisections, in [1e-12, 1)")
       ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--steps", o->steps, "PGD steps per restart")->check(positive_number)->capture_default_str();

@@ -138,9 +138,11 @@ Action register_stability(CLI::App& app) {
   auto options = std::make_shared<StabilityCommandOptions>();
   auto* cmd = app.add_subcommand("stability", "Spectral norms, condition numbers and Lipschitz bounds");
   cmd->add_option("model", options->model, "ONNX model file")->required();
-  cmd->add_option("--input", options->input, "CSV file, one flattened input per row: local bounds around each row, lower bound near them");
+  auto* input = cmd->add_option("--input", options->input,
+                                "CSV file, one flattened input per row: local bounds around each row, lower bound near them");
   cmd->add_option("--eps", options->eps, "L-inf radius of the local bounds around the rows (default 0.01)")
-      ->check(non_negative_number);
+      ->check(non_negative_number)
+      ->needs(input);
   cmd->add_option("--threshold", options->threshold, "Condition number from which a layer is flagged (default 1e6)")
       ->check(positive_number);
   cmd->add_option("--samples", options->samples, "Random points of the Lipschitz lower bound (default 64)")

@@ -265,7 +265,7 @@ Action register_suite(CLI::App& app, int& exit_status) {
       ->check(positive_number)
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "Worker threads of each verification")
-      ->check(positive_number)
+      ->check(thread_count)
       ->capture_default_str();
   cmd->add_option("--splitting", o->splitting, "Branching: input coordinates, unstable ReLUs, or chosen by input size")
       ->check(CLI::IsMember({"auto", "input", "relu"}))

@@ -118,7 +118,7 @@ Action register_verify(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--result", o->result, "Write the VNN-COMP result file (verdict; witness for sat)");
   cmd->add_option("--threads", o->threads, "Worker threads sharing the sub-problems")
-      ->check(positive_number)
+      ->check(thread_count)
       ->capture_default_str();
   cmd->add_option("--splitting", o->splitting, "Branching: input coordinates, unstable ReLUs, or chosen by input size")
       ->check(CLI::IsMember({"auto", "input", "relu"}))
