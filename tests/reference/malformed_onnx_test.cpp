@@ -568,6 +568,28 @@ TEST(MalformedOnnx, NonFiniteParametersAreListedWhenAskedFor) {
   EXPECT_TRUE(found.empty());
 }
 
+// Inputs the fuzzer found (tests/fuzz/regressions/onnx_import): a few bytes of shape that asked
+// for 1.6 GB of constant, and a reshape target whose element count overflowed int64.
+TEST(MalformedOnnx, FuzzerFindingsAreRefusedCheaply) {
+  const auto regression = [](const std::string& name) {
+    return test::read_file_bytes(test::source_dir() / "tests" / "fuzz" / "regressions" / "onnx_import" / name);
+  };
+  try {
+    onnx::import_model_bytes(regression("constant-of-shape-200m-elements.onnx"), "fuzz.onnx");
+    ADD_FAILURE() << "accepted";
+  } catch (const Unsupported& e) {
+    EXPECT_NE(std::string(e.what()).find("(200000000 elements) is larger than certnn builds from constants"),
+              std::string::npos)
+        << e.what();
+  }
+  try {
+    onnx::import_model_bytes(regression("reshape-target-overflow.onnx"), "fuzz.onnx");
+    ADD_FAILURE() << "accepted";
+  } catch (const ShapeError& e) {
+    EXPECT_NE(std::string(e.what()).find("has more than 268435456 elements"), std::string::npos) << e.what();
+  }
+}
+
 TEST(MalformedOnnx, ExternalData) {
   ModelBuilder b;
   auto& weight = *b.graph().mutable_initializer(0);

@@ -21,6 +21,20 @@ const Constant& required(const std::vector<const Constant*>& inputs, std::size_t
 }
 
 // Copies elements at the given flat indices, keeping the element type.
+// Folding may create data the file does not hold (ConstantOfShape, broadcasting); a few bytes of
+// shape could otherwise ask for gigabytes. A folded result may hold at most this many elements,
+// or as many as its inputs together when they are larger.
+constexpr std::int64_t kMaxGeneratedElements = std::int64_t{1} << 24;
+
+std::int64_t generated_element_count(const Shape& shape, std::int64_t input_elements, const std::string& where) {
+  const std::int64_t n = element_count(shape);
+  if (n > std::max(kMaxGeneratedElements, input_elements))
+    throw Unsupported(where + ": a constant of shape " + to_string(shape) + " (" + std::to_string(n) +
+                      " elements) is larger than certnn builds from constants (" +
+                      std::to_string(kMaxGeneratedElements) + ")");
+  return n;
+}
+
 Constant select(const Constant& c, Shape shape, const std::vector<std::int64_t>& indices) {
   if (c.is_integer) {
     std::vector<std::int64_t> out;
@@ -96,7 +110,7 @@ std::int64_t exact_int(char op, std::int64_t a, std::int64_t b, const std::strin
 
 Constant binary(char op, const Constant& a, const Constant& b, const std::string& where) {
   const Shape shape = broadcast_shapes(a.shape, b.shape);
-  const std::int64_t n = element_count(shape);
+  const std::int64_t n = generated_element_count(shape, a.size() + b.size(), where);
   const bool integer = a.is_integer && b.is_integer;
   Constant out = integer ? Constant::int_tensor(shape, std::vector<std::int64_t>(n))
                          : Constant::real_tensor(shape, std::vector<double>(n));
@@ -346,7 +360,7 @@ std::vector<Constant> fold_constant_node(const ::onnx::NodeProto& node,
   }
   if (op == "ConstantOfShape") {
     const Shape shape = as_ints(in(0), where);
-    const std::int64_t n = element_count(shape);
+    const std::int64_t n = generated_element_count(shape, 0, where);
     if (const auto* a = attrs.find("value")) {
       const Constant value = decode_tensor(a->t(), where);
       if (value.size() != 1) throw ShapeError(where + ": ConstantOfShape value must hold one element");

@@ -28,8 +28,11 @@ Shape reshape_shape(const Shape& in, const std::vector<std::int64_t>& target, bo
     } else if (out[d] < 0) {
       throw ShapeError("reshape target " + to_string(target) + " has a negative dimension");
     } else {
+      // Checked before multiplying: a product past the element limit would overflow int64.
+      if (out[d] != 0 && known > kMaxTensorElements / out[d])
+        throw ShapeError("reshape target " + to_string(target) + " has more than " + std::to_string(kMaxTensorElements) +
+                         " elements");
       known *= out[d];
-      element_count({known});
     }
   }
   const std::int64_t total = element_count(in);
