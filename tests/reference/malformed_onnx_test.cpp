@@ -555,6 +555,16 @@ TEST(MalformedOnnx, NonFiniteConstantNodesAreRefusedNamingTheLayer) {
   expect_import_error<ParseError>(b.bytes(), {"non-finite parameters", "layer 'fc' (Dense) holds 0 NaN and 1 infinite"});
 }
 
+TEST(MalformedOnnx, NonFiniteAttributesAreRefusedNamingNodeAndAttribute) {
+  ModelBuilder b;
+  b.node("relu").set_op_type("LeakyRelu");
+  auto* alpha = b.node("relu").add_attribute();
+  alpha->set_name("alpha");
+  alpha->set_type(::onnx::AttributeProto::FLOAT);
+  alpha->set_f(std::numeric_limits<float>::quiet_NaN());
+  expect_import_error<ParseError>(b.bytes(), {"node 'relu' (LeakyRelu)", "attribute 'alpha' is nan"});
+}
+
 TEST(MalformedOnnx, NonFiniteParametersAreListedWhenAskedFor) {
   ModelBuilder b;
   set_float(*b.graph().mutable_initializer(0), 0, std::numeric_limits<float>::quiet_NaN());

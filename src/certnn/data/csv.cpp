@@ -74,6 +74,8 @@ CsvTable read_csv_table(std::istream& in, const std::string& source,
   bool header_skipped = false;
   while (std::getline(in, line)) {
     ++line_number;
+    // Spreadsheets write a UTF-8 byte order mark before the first field.
+    if (line_number == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);
     if (trim(line).empty()) continue;
     const auto fields = split_fields(line);
     const std::string where = source + ":" + std::to_string(line_number);

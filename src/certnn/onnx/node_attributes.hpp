@@ -3,6 +3,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,9 +23,14 @@ class NodeAttributes {
     const auto* a = find(name);
     return a ? a->i() : fallback;
   }
+  // A finite float attribute (alpha, epsilon, a pad value): NaN or infinity makes every bound
+  // through the layer meaningless, so it is refused.
   double real(const std::string& name, double fallback) const {
     const auto* a = find(name);
-    return a ? static_cast<double>(a->f()) : fallback;
+    if (a == nullptr) return fallback;
+    const auto value = static_cast<double>(a->f());
+    if (!std::isfinite(value)) throw ParseError(where_ + ": attribute '" + name + "' is " + std::to_string(value));
+    return value;
   }
   std::vector<std::int64_t> integers(const std::string& name,
                                      std::vector<std::int64_t> fallback = {}) const {

@@ -380,6 +380,8 @@ class Parser {
 }  // namespace
 
 Property parse_vnnlib(std::string_view text, const std::string& source) {
+  // Editors on some systems start text files with a UTF-8 byte order mark.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   Reader reader(text, source);
   const std::vector<Expr> top = reader.read_all();
   return Parser(reader).parse(top);

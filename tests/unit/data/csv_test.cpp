@@ -147,6 +147,11 @@ TEST(ReadCsv, NanAndInfinityAreRejected) {
   expect_parse_error("1,1e400\n", "inputs.csv:1:2:", "1e400 is outside the range of a double");
 }
 
+TEST(ReadCsv, AByteOrderMarkIsSkipped) {
+  EXPECT_EQ(parse("\xEF\xBB\xBF" "0.5,1\n").coeff(0, 0), 0.5);
+  EXPECT_EQ(parse("\xEF\xBB\xBF" "x0,x1\n0.5,1\n").rows(), 1);
+}
+
 TEST(ReadCsv, AnUnreadableOnlyRowIsReportedNotTakenForAHeader) {
   expect_parse_error("1e400,2\n", "inputs.csv:1:1:", "1e400 is outside the range of a double");
   expect_parse_error("-1e999\n", "inputs.csv:1:1:", "outside the range of a double");

@@ -109,6 +109,10 @@ TEST(Vnnlib, MalformedFilesGiveOneLineErrorsWithPositions) {
   expect_error("()", "empty list");
 }
 
+TEST(Vnnlib, AByteOrderMarkIsSkipped) {
+  EXPECT_EQ(parse("\xEF\xBB\xBF" + kHeader + kInputBox + "(assert (<= Y_0 Y_1))").disjuncts.size(), 1u);
+}
+
 TEST(Vnnlib, PropertyWithoutOutputConstraintIsRefused) {
   // What a file cut short before its output assertions reads as: every input would violate it.
   expect_error(kHeader + kInputBox, "no output constraint");
