@@ -138,6 +138,12 @@ TEST_F(BadInput, ThreadCountsAreBounded) {
   }
 }
 
+TEST_F(BadInput, AnEnormousTimeLimitIsNoLimitRatherThanAnOverflow) {
+  const RunResult r = run({"verify", kModel, kProperty, "--timeout", "1e308"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "unsat");
+}
+
 TEST_F(BadInput, RadiusToleranceHasAFloorAndTheFinestAllowedEnds) {
   expect_user_error({"radius", kModel, "--input", kInputs, "--label", "pred", "--tolerance", "1e-16"}, {"--tolerance"});
   const auto start = std::chrono::steady_clock::now();

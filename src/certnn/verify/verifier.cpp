@@ -1,5 +1,6 @@
 #include "certnn/verify/verifier.hpp"
 
+#include <algorithm>
 #include <string>
 
 #include "certnn/bounds/back_substitution.hpp"
@@ -25,9 +26,11 @@ std::string_view verdict_name(Verdict verdict) {
 
 Outcome verify(const model::Network& network, const spec::Property& property, const Settings& settings) {
   const Clock::time_point start = Clock::now();
-  const Deadline deadline{start + std::chrono::duration_cast<Clock::duration>(
-                                        std::chrono::duration<double>(std::max(0.0, settings.timeout_seconds))),
-                          settings.stop};
+  // Beyond a century the clock's nanosecond count would overflow: such a limit means no limit.
+  constexpr double kLongestTimeout = 3.15e9;
+  const double timeout = settings.timeout_seconds > 0.0 ? std::min(settings.timeout_seconds, kLongestTimeout) : 0.0;
+  const Deadline deadline{
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout)), settings.stop};
   if (property.input_count != network.input_size() || property.output_count != network.output_size())
     throw Error("verify: the property has " + std::to_string(property.input_count) + " inputs and " +
                 std::to_string(property.output_count) + " outputs, the network " +
