@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
                                                     certnn::cli::register_train(app),
                                                     certnn::cli::register_evaluate(app),
                                                     certnn::cli::register_weights(app),
+                                                    certnn::cli::register_serve(app),
+                                                    certnn::cli::register_guard(app),
                                                     certnn::cli::register_suite(app, exit_status),
                                                     certnn::cli::register_gradcheck(app, exit_status)};
   try {
