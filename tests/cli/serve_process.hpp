@@ -82,13 +82,11 @@ inline HttpReply read_reply(int fd) {
   return reply;
 }
 
-// Sends raw bytes (one whole request with "Connection: close") and reads the answer; half_close
-// ends the sending side, so a server waiting for more body than was sent sees the end at once.
-inline HttpReply raw_http(int port, const std::string& request, bool half_close = false) {
+// Sends raw bytes (one whole request with "Connection: close") and reads the answer.
+inline HttpReply raw_http(int port, const std::string& request) {
   const int fd = connect_loopback(port);
   if (fd < 0) return {};
   send_all(fd, request);
-  if (half_close) ::shutdown(fd, SHUT_WR);
   return read_reply(fd);
 }
 
