@@ -1,5 +1,5 @@
 // certnn serve MODEL [--port P] [--host H] [--eps E] [--method M] [--budget-ms T] [--threads N]
-// [--guard GUARD.json] [--max-body BYTES] ...: the guarded inference server. serve::Service holds
+// [--connections C] [--guard GUARD.json] [--max-body BYTES] ...: the guarded inference server. serve::Service holds
 // the behaviour; this file carries HTTP (cpp-httplib) to it and stops it on SIGINT or SIGTERM.
 #include <signal.h>
 
@@ -22,7 +22,7 @@ namespace {
 
 struct ServeOptions {
   std::string model, host = "127.0.0.1", method = "crown", domain = "0,1", guard;
-  int port = 8080, threads = 2;
+  int port = 8080, threads = 2, connections = 32;
   double eps = 0.01;
   std::int64_t budget_ms = 1000, max_inputs = 256;
   std::size_t max_body = 1 << 20;
@@ -32,6 +32,8 @@ struct ServeOptions {
 // Seconds a connection may stay idle or take to send its request: a slow client holds a worker
 // no longer than this.
 constexpr time_t kReadTimeoutSeconds = 5;
+// Requests one connection may send before the server closes it (httplib's default is 5).
+constexpr std::size_t kKeepAliveRequests = 1000;
 
 const char* const kMethods[] = {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
 const char* const kPaths[] = {"/", "/v1/predict", "/v1/model", "/healthz", "/metrics"};
@@ -100,7 +102,13 @@ void run_serve(const ServeOptions& o) {
   SignalWatcher watcher(server);
   serve::Service service(network, service_settings(o, network));
 
-  server.new_task_queue = [threads = o.threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  // httplib keeps a worker for each open connection until it closes, so the HTTP pool is sized by
+  // connections; the bound computations run on the --threads certificate workers.
+  server.new_task_queue = [n = o.connections] { return new httplib::ThreadPool(static_cast<size_t>(n)); };
+  server.set_keep_alive_max_count(kKeepAliveRequests);
+  // Answers are small and written in pieces (status line and headers, then body): without
+  // TCP_NODELAY each waits for the client's delayed acknowledgement, some 40 ms.
+  server.set_tcp_nodelay(true);
   server.set_payload_max_length(o.max_body);
   server.set_read_timeout(kReadTimeoutSeconds, 0);
   server.set_keep_alive_timeout(kReadTimeoutSeconds);
@@ -142,7 +150,7 @@ void run_serve(const ServeOptions& o) {
   }
   std::cout << "certnn serve: listening on http://" << o.host << ":" << port << "/ (" << o.model << ", " << o.method
             << " certificates at eps " << format_real(o.eps) << ", budget " << o.budget_ms << " ms, " << o.threads
-            << " threads" << (o.guard.empty() ? "" : ", guard " + o.guard) << ")" << std::endl;
+            << " certificate threads, " << o.connections << " connections" << (o.guard.empty() ? "" : ", guard " + o.guard) << ")" << std::endl;
   if (!server.listen_after_bind() && server.is_running()) throw Error("serve: the server stopped unexpectedly");
   std::cout << "certnn serve: stopped" << std::endl;
 }
@@ -171,8 +179,11 @@ Action register_serve(CLI::App& app) {
   cmd->add_option("--budget-ms", o->budget_ms, "Time a request waits for its certificates, in milliseconds")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{600'000}))
       ->capture_default_str();
-  cmd->add_option("--threads", o->threads, "HTTP workers, and as many certificate workers")
+  cmd->add_option("--threads", o->threads, "Certificate workers (bound computations in parallel)")
       ->check(thread_count)
+      ->capture_default_str();
+  cmd->add_option("--connections", o->connections, "Connections served at once (one HTTP worker each)")
+      ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   cmd->add_option("--guard", o->guard, "Guard file from certnn guard fit: flags inputs unlike the training data");
   cmd->add_option("--max-body", o->max_body, "Largest request body in bytes (413 above)")
