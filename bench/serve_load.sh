@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$certnn" data digits --export test --out "$work/inputs.csv" 2>/dev/null
-"$certnn" serve "$model" --port 0 --threads "$threads" --max-inputs 1 >"$work/serve.log" 2>&1 &
+"$certnn" serve "$model" --port 0 --threads "$threads" --connections "$connections" --max-inputs 1 >"$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do grep -q listening "$work/serve.log" && break; sleep 0.1; done
 port="$(sed -n 's|.*listening on http://[^:]*:\([0-9]*\)/.*|\1|p' "$work/serve.log")"
