@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """The 15 MNIST test images of the VNN-COMP mnist_fc benchmark, recovered from its properties.
 
-Each prop_I_0.03.vnnlib bounds pixel j to [max(0, x_j - 0.03), min(1, x_j + 0.03)] and states
+Each prop_I_0.03.vnnlib(.gz) bounds pixel j to [max(0, x_j - 0.03), min(1, x_j + 0.03)] and states
 that some class reaches the label's output; this writes the images x (one row of 784 pixels each)
 and their labels, for the attack, radius and stability figures of the README.
 
     bench/mnist_fc_inputs.py BENCHMARK_DIR OUT_INPUTS.csv OUT_LABELS.csv
 """
+import gzip
 import pathlib
 import re
 import sys
@@ -17,7 +18,8 @@ EPS = 0.03
 def image_and_label(path):
     lower, upper = {}, {}
     label = None
-    for line in path.read_text().splitlines():
+    text = gzip.decompress(path.read_bytes()).decode() if path.suffix == ".gz" else path.read_text()
+    for line in text.splitlines():
         bound = re.match(r"\s*\(assert \((<=|>=) X_(\d+) ([-0-9.e]+)\)\)", line)
         if bound:
             (upper if bound.group(1) == "<=" else lower)[int(bound.group(2))] = float(bound.group(3))
@@ -42,7 +44,8 @@ def main():
     root = pathlib.Path(sys.argv[1]) / "vnnlib"
     rows, labels = [], []
     for index in range(15):
-        pixels, label = image_and_label(root / f"prop_{index}_{EPS}.vnnlib")
+        name = f"prop_{index}_{EPS}.vnnlib"
+        pixels, label = image_and_label(root / name if (root / name).exists() else root / (name + ".gz"))
         rows.append(",".join(repr(p) for p in pixels))
         labels.append(str(label))
     pathlib.Path(sys.argv[2]).write_text("\n".join(rows) + "\n")

@@ -7,7 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 certnn="${1:-$root/build}/certnn"
-mnist="$root/../shared/benchmarks/mnist_fc"
+mnist="$root/benchmarks/mnist_fc"
 torch="$root/tests/data/torch"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT

@@ -57,8 +57,7 @@ class AcasXuReference : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     network_path_ = test::benchmarks_dir() / "acasxu" / "onnx" / GetParam();
-    if (!std::filesystem::exists(network_path_))
-      GTEST_SKIP() << "ACAS Xu benchmarks not found at " << network_path_.string();
+    ASSERT_TRUE(std::filesystem::exists(network_path_)) << "ACAS Xu network not found at " << network_path_.string();
   }
 
   void check_against(const std::string& reference_file) {

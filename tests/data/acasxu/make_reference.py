@@ -14,8 +14,8 @@ Columns: network,x0..x4,y0..y4 ; values '%.17g'.
 
 Rerun (deterministic):
   /usr/bin/python3 tests/data/acasxu/make_reference.py [BENCHMARK_DIR]
-BENCHMARK_DIR defaults to ../../../../shared/benchmarks/acasxu relative to this
-script and must contain onnx/ACASXU_run2a_<i>_<j>_batch_2000.onnx.
+BENCHMARK_DIR defaults to the repository's benchmarks/acasxu and must contain
+onnx/ACASXU_run2a_<i>_<j>_batch_2000.onnx.
 """
 
 import argparse
@@ -26,7 +26,7 @@ import onnx
 from onnx import numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DIR = os.path.join(HERE, "..", "..", "..", "..", "shared", "benchmarks", "acasxu")
+DEFAULT_DIR = os.path.join(HERE, "..", "..", "..", "benchmarks", "acasxu")
 SAMPLES_PER_NET = 4
 
 RAW_LO = np.array([0.0, -3.141593, -3.141593, 100.0, 0.0])

@@ -1,5 +1,5 @@
 // The networks the stability tests run on: the PyTorch reference models, the digits example and
-// the VNN-COMP mnist_fc networks (those skipped where the shared benchmarks are absent).
+// the VNN-COMP mnist_fc networks of benchmarks/.
 #pragma once
 
 #include <filesystem>
@@ -24,7 +24,7 @@ inline model::Network torch_network(const std::string& name) {
   return onnx::import_model((std::filesystem::path(CERTNN_SOURCE_DIR) / "tests/data/torch" / (name + ".onnx")).string());
 }
 
-// The torch models without Softmax, digits_mlp, and the mnist_fc networks that exist.
+// The torch models without Softmax, digits_mlp, and the three mnist_fc networks.
 inline std::vector<NamedNetwork> test_networks(bool with_mnist = true) {
   std::vector<NamedNetwork> out;
   for (const std::string name : {"mlp_relu", "mlp_sigmoid", "mlp_tanh", "cnn", "cnn_bn_pool_pad", "residual_mlp"})
@@ -33,7 +33,7 @@ inline std::vector<NamedNetwork> test_networks(bool with_mnist = true) {
   if (with_mnist)
     for (const std::string name : {"mnist-net_256x2", "mnist-net_256x4", "mnist-net_256x6"}) {
       const auto path = std::filesystem::path(CERTNN_BENCHMARKS_DIR) / "mnist_fc/onnx" / (name + ".onnx");
-      if (std::filesystem::exists(path)) out.push_back({name, onnx::import_model(path.string())});
+      out.push_back({name, onnx::import_model(path.string())});
     }
   return out;
 }
