@@ -11,6 +11,7 @@
 // layer kind without a row fails to compile.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <iomanip>
@@ -514,6 +515,29 @@ TEST(MethodMatrix, EveryMethodOnEveryLayerKind) {
       some_sound_method_passed = some_sound_method_passed || (!cell.empirical && cell.passed == kCasesPerKind);
     }
     EXPECT_TRUE(some_sound_method_passed) << "no sound method bounds every " << row.kind << " case";
+  }
+
+  // What the registry (and `certnn methods --matrix`, the README's table) claims is what the
+  // cases show: a refused kind is refused in every case, an estimate is an inner box, and every
+  // other cell passes against MPFR in every case.
+  const auto& registry = bounds::method_registry();
+  ASSERT_EQ(registry.size(), names.size());
+  for (std::size_t m = 0; m < registry.size(); ++m) {
+    const std::vector<std::string_view> refused = registry[m].make()->refused_kinds();
+    for (const Row& row : rows) {
+      const Cell& cell = row.cells[m];
+      const bool claims_refusal = std::find(refused.begin(), refused.end(), row.kind) != refused.end();
+      SCOPED_TRACE(names[m] + " x " + row.kind);
+      if (claims_refusal) {
+        EXPECT_EQ(cell.refused, kCasesPerKind);
+      } else if (!registry[m].sound) {
+        EXPECT_TRUE(cell.empirical);
+        EXPECT_EQ(cell.refused, 0);
+      } else {
+        EXPECT_EQ(cell.passed, kCasesPerKind);
+        EXPECT_EQ(cell.refused, 0);
+      }
+    }
   }
 }
 

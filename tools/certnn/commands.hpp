@@ -22,6 +22,7 @@ Action register_evaluate(CLI::App& app);
 Action register_weights(CLI::App& app);
 Action register_serve(CLI::App& app);
 Action register_guard(CLI::App& app);
+Action register_methods(CLI::App& app);
 // The suite sets exit_status to 2 when an answer contradicts the expected one: the run itself
 // succeeded, but scripts must be able to tell.
 Action register_suite(CLI::App& app, int& exit_status);

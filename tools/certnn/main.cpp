@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
                                                     certnn::cli::register_weights(app),
                                                     certnn::cli::register_serve(app),
                                                     certnn::cli::register_guard(app),
+                                                    certnn::cli::register_methods(app),
                                                     certnn::cli::register_suite(app, exit_status),
                                                     certnn::cli::register_gradcheck(app, exit_status)};
   try {

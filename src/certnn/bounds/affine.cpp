@@ -307,7 +307,7 @@ std::vector<AffineForm*> live_forms(const std::vector<FormPtr>& values) {
 
 }  // namespace
 
-void AffineMethod::check(const Network& network) const { refuse_listed_kinds<AffineRejects>("affine", network); }
+std::vector<std::string_view> AffineMethod::refused_kinds() const { return model::kind_names(AffineRejects{}); }
 
 void AffineMethod::propagate_forms(const Network& network, const Box& input, const Options& options,
                                    const Visitor& visit) const {
@@ -343,8 +343,7 @@ void AffineMethod::propagate_forms(const Network& network, const Box& input, con
     for (ValueId v : node.inputs) release_unused(v, step);
     FormPtr out = visit_layer<AffineRejects>(node.op, AffineStep{node, network, operands, options, symbols},
                                              [&](std::string_view kind) -> FormPtr {
-                                               throw Unsupported("affine: layer " + std::string(kind) + " (node '" +
-                                                                 node.name + "') is not supported");
+                                               throw Unsupported(model::refusal_message(name(), kind, node.name));
                                              });
     operands.clear();
     if (float32) out = with_float32_error(std::move(out), network, node, operand_boxes);

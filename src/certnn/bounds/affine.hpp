@@ -16,7 +16,7 @@ namespace certnn::bounds {
 class AffineMethod final : public Method {
  public:
   std::string_view name() const override { return "affine"; }
-  void check(const model::Network& network) const override;
+  std::vector<std::string_view> refused_kinds() const override;
   Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
 
   // Boxes of every network value (index = ValueId).

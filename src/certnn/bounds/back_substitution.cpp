@@ -111,7 +111,7 @@ class BackwardPass {
           requires(!kind_in_list<Kind, BackSubstitutionRejects>)
         { linear(node, kind, g, coefficients); },
         [&](std::string_view kind) {
-          throw Unsupported("crown: layer " + std::string(kind) + " (node '" + node.name + "') is not supported");
+          throw Unsupported(model::refusal_message("back-substitution", kind, node.name));
         });
   }
 

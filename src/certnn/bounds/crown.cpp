@@ -36,9 +36,7 @@ Region checked_region(std::string_view method, const model::Network& network, co
 
 }  // namespace
 
-void CrownMethod::check(const model::Network& network) const {
-  refuse_listed_kinds<BackSubstitutionRejects>(name(), network);
-}
+std::vector<std::string_view> CrownMethod::refused_kinds() const { return model::kind_names(BackSubstitutionRejects{}); }
 
 Result CrownMethod::propagate(const model::Network& network, const Box& input, const Options& options) const {
   const Region region = checked_region(name(), network, input, options);
@@ -46,8 +44,8 @@ Result CrownMethod::propagate(const model::Network& network, const Box& input, c
   return output_box(region, network, bound.lower);
 }
 
-void AlphaCrownMethod::check(const model::Network& network) const {
-  refuse_listed_kinds<BackSubstitutionRejects>(name(), network);
+std::vector<std::string_view> AlphaCrownMethod::refused_kinds() const {
+  return model::kind_names(BackSubstitutionRejects{});
 }
 
 Result AlphaCrownMethod::propagate(const model::Network& network, const Box& input, const Options& options) const {

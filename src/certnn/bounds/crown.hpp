@@ -15,14 +15,14 @@ namespace certnn::bounds {
 class CrownMethod final : public Method {
  public:
   std::string_view name() const override { return "crown"; }
-  void check(const model::Network& network) const override;
+  std::vector<std::string_view> refused_kinds() const override;
   Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
 };
 
 class AlphaCrownMethod final : public Method {
  public:
   std::string_view name() const override { return "alpha-crown"; }
-  void check(const model::Network& network) const override;
+  std::vector<std::string_view> refused_kinds() const override;
   Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
 };
 

@@ -338,7 +338,7 @@ void check_widths(const Network& network, const Options& options) {
 
 }  // namespace
 
-void DoubletonMethod::check(const Network& network) const { refuse_listed_kinds<DoubletonRejects>("doubleton", network); }
+std::vector<std::string_view> DoubletonMethod::refused_kinds() const { return model::kind_names(DoubletonRejects{}); }
 
 Result DoubletonMethod::propagate(const Network& network, const Box& input, const Options& options) const {
   check(network);
@@ -358,7 +358,7 @@ Result DoubletonMethod::propagate(const Network& network, const Box& input, cons
     for (ValueId v : node.inputs) operands.push_back(values[v]);
     values[k + 1] = visit_layer<DoubletonRejects>(
         node.op, DoubletonStep{node, network, operands, options}, [&](std::string_view kind) -> DoubletonPtr {
-          throw Unsupported("doubleton: layer " + std::string(kind) + " (node '" + node.name + "') is not supported");
+          throw Unsupported(model::refusal_message(name(), kind, node.name));
         });
     // Values no later node reads are released (their C parts are the large ones).
     for (ValueId v : node.inputs)

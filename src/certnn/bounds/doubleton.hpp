@@ -20,7 +20,7 @@ namespace certnn::bounds {
 class DoubletonMethod final : public Method {
  public:
   std::string_view name() const override { return "doubleton"; }
-  void check(const model::Network& network) const override;
+  std::vector<std::string_view> refused_kinds() const override;
   Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
 };
 

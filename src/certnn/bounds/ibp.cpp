@@ -204,7 +204,7 @@ void widen_nan(Box& box) {
 
 }  // namespace
 
-void IbpMethod::check(const Network&) const {}
+std::vector<std::string_view> IbpMethod::refused_kinds() const { return {}; }
 
 Box ibp_layer(const Network& network, const Node& node, const std::vector<const Box*>& operands, Inference inference) {
   Box box = visit_layer(node.op, IbpStep{node, network, operands});

@@ -13,7 +13,7 @@ namespace certnn::bounds {
 class IbpMethod final : public Method {
  public:
   std::string_view name() const override { return "ibp"; }
-  void check(const model::Network& network) const override;
+  std::vector<std::string_view> refused_kinds() const override;
   Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
 
   // Boxes of every network value (index = ValueId), for methods that build on IBP. `enclosing`,

@@ -50,15 +50,26 @@ class Method {
  public:
   virtual ~Method() = default;
   virtual std::string_view name() const = 0;
-  // Whether every result is a proof (false for the empirical `sample`).
-  virtual bool sound() const { return true; }
+  // The layer kinds (Kind::kind_name) the method refuses; check() refuses exactly these.
+  virtual std::vector<std::string_view> refused_kinds() const = 0;
   // Throws Unsupported naming every layer of the network the method refuses, before any work.
-  virtual void check(const model::Network& network) const = 0;
+  void check(const model::Network& network) const;
   // Encloses the outputs of the network over the input box (input.size() == input_size()).
   virtual Result propagate(const model::Network& network, const Box& input, const Options& options) const = 0;
 };
 
+// The registry: one row per method, the one list that the commands, the server and the support
+// matrix (`certnn methods --matrix`) go through.
+struct MethodInfo {
+  std::string_view name;
+  bool sound;                // false: an empirical estimate that proves nothing (`sample`)
+  std::string_view summary;  // one line for `certnn methods`
+  std::unique_ptr<Method> (*make)();
+};
+const std::vector<MethodInfo>& method_registry();
+
 // Throws certnn::Error listing the known names for an unknown one.
+const MethodInfo& method_info(std::string_view name);
 std::unique_ptr<Method> make_method(std::string_view name);
 std::vector<std::string> method_names();
 

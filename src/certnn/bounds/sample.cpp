@@ -118,7 +118,7 @@ void ascend(const model::Network& network, const Box& input, const std::vector<E
 
 }  // namespace
 
-void SampleMethod::check(const model::Network&) const {}
+std::vector<std::string_view> SampleMethod::refused_kinds() const { return {}; }
 
 Result SampleMethod::propagate(const model::Network& network, const Box& input, const Options& options) const {
   const std::vector<Eigen::VectorXd> points = sample_points(input, options);

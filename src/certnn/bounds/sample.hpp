@@ -14,8 +14,7 @@ class SampleMethod final : public Method {
   static constexpr int kMaxVertexDimensions = 12;
 
   std::string_view name() const override { return "sample"; }
-  bool sound() const override { return false; }
-  void check(const model::Network& network) const override;
+  std::vector<std::string_view> refused_kinds() const override;
   Result propagate(const model::Network& network, const Box& input, const Options& options) const override;
 };
 

@@ -5,9 +5,11 @@
 #pragma once
 
 #include <concepts>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "certnn/model/layers.hpp"
 
@@ -15,6 +17,18 @@ namespace certnn::model {
 
 template <class... Kinds>
 struct KindList {};
+
+// The names of a list's kinds (Kind::kind_name), for telling users what an analysis refuses.
+template <class... Kinds>
+std::vector<std::string_view> kind_names(KindList<Kinds...>) {
+  return {Kinds::kind_name...};
+}
+
+// The one message of a refusal (DESIGN §3), naming the analysis, the kind and the node:
+// "crown: layer Softmax (node 'prob') is not supported".
+inline std::string refusal_message(std::string_view analysis, std::string_view kind, std::string_view node) {
+  return std::string(analysis) + ": layer " + std::string(kind) + " (node '" + std::string(node) + "') is not supported";
+}
 
 template <class Kind, class List>
 inline constexpr bool kind_in_list = false;

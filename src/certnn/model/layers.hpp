@@ -140,6 +140,8 @@ using LayerOp = std::variant<Dense, Conv2d, Relu, LeakyRelu, Sigmoid, Tanh, Soft
                              MulConstant, DivConstant, AveragePool, MaxPool, Pad>;
 
 std::string_view kind_name(const LayerOp& op);
+// Every kind's name, in the order of LayerOp's alternatives.
+std::vector<std::string_view> all_kind_names();
 
 // Number of network values a layer reads: Kind::input_count where declared, else 1.
 template <class Kind>

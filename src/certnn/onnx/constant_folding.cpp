@@ -294,6 +294,8 @@ const std::set<std::string>& foldable_ops() {
 
 bool can_fold(const std::string& op_type) { return foldable_ops().count(op_type) > 0; }
 
+std::vector<std::string> foldable_operators() { return {foldable_ops().begin(), foldable_ops().end()}; }
+
 std::vector<Constant> fold_constant_node(const ::onnx::NodeProto& node,
                                          const std::vector<const Constant*>& inputs, int opset,
                                          const std::string& where) {

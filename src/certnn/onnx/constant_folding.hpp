@@ -15,6 +15,8 @@ namespace certnn::onnx {
 
 // True for the operators fold_constant_node can evaluate.
 bool can_fold(const std::string& op_type);
+// Every operator can_fold accepts, sorted.
+std::vector<std::string> foldable_operators();
 
 // Outputs of a node with constant inputs (absent optional inputs are nullptr).
 // Throws ShapeError/Unsupported naming `where` when the node cannot be evaluated exactly.

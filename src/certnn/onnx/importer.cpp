@@ -647,6 +647,12 @@ template <class E>
 
 }  // namespace
 
+std::vector<std::string> supported_operators() {
+  std::set<std::string> ops = layer_ops();
+  for (const std::string& op : foldable_operators()) ops.insert(op);
+  return {ops.begin(), ops.end()};
+}
+
 model::Network import_model_bytes(const std::string& bytes, const std::string& source, const ImportOptions& options) {
   try {
     if (bytes.empty()) throw ParseError("the file is empty");

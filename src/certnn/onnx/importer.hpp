@@ -19,6 +19,10 @@ struct ImportOptions {
 
 model::Network import_model(const std::string& path, const ImportOptions& options = {});
 
+// The ONNX operators (default domain) the importer accepts: as layers on the network's values, and
+// on constant inputs, where they are evaluated at load. Sorted, each once.
+std::vector<std::string> supported_operators();
+
 // `source` names the bytes in messages (normally the file path).
 model::Network import_model_bytes(const std::string& bytes, const std::string& source,
                                   const ImportOptions& options = {});

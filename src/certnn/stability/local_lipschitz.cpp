@@ -236,8 +236,7 @@ double local_lipschitz_upper(const Network& network, const Box& box, const Spect
     std::vector<IntervalMatrix> pulled = visit_layer<LocalLipschitzRejects>(
         nodes[k].op, EnclosureStep{network, nodes[k], operands, t},
         [&](std::string_view kind) -> std::vector<IntervalMatrix> {
-          throw Unsupported("local lipschitz: layer " + std::string(kind) + " (node '" + nodes[k].name +
-                            "') is not supported");
+          throw Unsupported(model::refusal_message("local lipschitz", kind, nodes[k].name));
         });
     for (std::size_t i = 0; i < nodes[k].inputs.size(); ++i) accumulate(enclosures[nodes[k].inputs[i]], pulled[i]);
     t = IntervalMatrix();
