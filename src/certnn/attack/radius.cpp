@@ -122,10 +122,6 @@ Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& i
     proved /= kShrinkFactor;
     if (proved < kSmallestRadius) return radius;  // certified stays 0
   }
-  if (proved == max_eps) {
-    radius.certified = max_eps;
-    return radius;
-  }
   for (int step = 0; step < kMaxBisections && refuted - proved > tolerance * refuted; ++step) {
     const double mid = 0.5 * (proved + refuted);
     if (!(proved < mid && mid < refuted)) break;
