@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses of tests/fuzz (clang, ASan + UBSan) and runs each target for
 # SECONDS, one after another, on a working copy of its seed corpus and saved regressions.
-# Usage: bench/fuzz.sh SECONDS [TARGET...]     (targets: onnx_import vnnlib_text vnnlib_gzip csv options)
+# Usage: bench/fuzz.sh SECONDS [TARGET...]     (targets: tests/fuzz/*_fuzz.cpp)
 # Environment: CERTNN_FUZZ_DIR (default build-fuzz) holds the build, corpus/<target> (what the
 # fuzzer grew), artifacts/<target> (crash-, leak-, timeout-, oom- inputs), logs/<target>.log and
 # summary.tsv: target, seconds, executions, cov (edges), ft (features), corpus files, crashes.
@@ -11,7 +11,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:?usage: bench/fuzz.sh SECONDS [TARGET...]}"
 shift
 targets=("$@")
-if ((${#targets[@]} == 0)); then targets=(onnx_import vnnlib_text vnnlib_gzip csv options); fi
+if ((${#targets[@]} == 0)); then targets=(onnx_import vnnlib_text vnnlib_gzip csv options serve_request); fi
 dir="${CERTNN_FUZZ_DIR:-$root/build-fuzz}"
 
 launcher=()
