@@ -24,7 +24,7 @@ const Constant& required(const std::vector<const Constant*>& inputs, std::size_t
 // Folding may create data the file does not hold (ConstantOfShape, broadcasting); a few bytes of
 // shape could otherwise ask for gigabytes. A folded result may hold at most this many elements,
 // or as many as its inputs together when they are larger.
-constexpr std::int64_t kMaxGeneratedElements = std::int64_t{1} << 24;
+constexpr std::int64_t kMaxGeneratedElements = std::int64_t{1} << 20;
 
 std::int64_t generated_element_count(const Shape& shape, std::int64_t input_elements, const std::string& where) {
   const std::int64_t n = element_count(shape);

@@ -123,7 +123,14 @@ class Builder {
     for (Index i = 0; i < values.size(); ++i) values.data()[i] = uniform(random_);
   }
 
-  void finish_layout() { network_.parameters = Eigen::VectorXd::Zero(total_); }
+  // The widths a spec allows (six digits, four of depth) can ask for 10^16 weights: refused by
+  // name before anything is allocated.
+  void finish_layout() {
+    if (total_ > kMaxTensorElements)
+      throw Error("--arch " + network_.architecture + " has " + std::to_string(total_) + " parameters, more than " +
+                  std::to_string(kMaxTensorElements));
+    network_.parameters = Eigen::VectorXd::Zero(total_);
+  }
 
  private:
   TrainableNetwork& network_;

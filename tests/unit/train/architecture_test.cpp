@@ -45,6 +45,13 @@ TEST(Architecture, RefusesUnknownSpecsAndTooSmallImages) {
   EXPECT_THROW(build_architecture("cnn-small", {1, 8, 8}, 10, 0), Error);  // conv 2 does not fit 3×3
   EXPECT_THROW(build_architecture("cnn-small", {64}, 10, 0), Error);       // not an image
   EXPECT_THROW(build_architecture("mlp:10x1", {64}, 1, 0), Error);         // one class
+  // 10^16 weights are refused by name, not attempted.
+  try {
+    build_architecture("mlp:999999x9999", {64}, 10, 0);
+    ADD_FAILURE() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("parameters, more than 268435456"), std::string::npos) << e.what();
+  }
 }
 
 // The exported network computes the trainer's function on the float32-rounded parameters.
