@@ -25,7 +25,7 @@ std::vector<Group> group_disjuncts(const spec::Property& property) {
            !(groups[g].box.lower == disjunct.input_lower && groups[g].box.upper == disjunct.input_upper))
       ++g;
     if (g == groups.size()) {
-      groups.push_back(Group{bounds::Box{disjunct.input_lower, disjunct.input_upper}, {}, {}, {}, {}});
+      groups.emplace_back().box = bounds::Box{disjunct.input_lower, disjunct.input_upper};
       constraints.emplace_back();
     }
     std::vector<Eigen::Index> indices;
