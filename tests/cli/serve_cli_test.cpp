@@ -76,6 +76,7 @@ TEST_F(Serve, HealthAndModelDescription) {
   EXPECT_EQ(m["domain"], json::array({0.0, 1.0}));
   EXPECT_EQ(m["certificate"]["method"], "crown");
   EXPECT_EQ(m["certificate"]["eps"], 0.01);
+  EXPECT_EQ(m["max_batch"], 64);
   EXPECT_TRUE(m["guard"].is_null());
 }
 
@@ -322,6 +323,9 @@ TEST_F(Serve, MetricsCountRequestsRejectionsAndCertificates) {
   EXPECT_GT(fraction, 0.0);
   EXPECT_LE(fraction, 1.0);
   EXPECT_NE(m.find("# TYPE certnn_predict_seconds histogram"), std::string::npos);
+  // Every predicted input went through a forward pass, joined with others or not.
+  EXPECT_GE(value("certnn_forward_passes_total"), 1.0);
+  EXPECT_GE(value("certnn_forward_inputs_total"), value("certnn_forward_passes_total"));
 }
 
 // A budget too short for the certificates of a batch: each answer has its prediction, and those
@@ -389,6 +393,7 @@ TEST_F(Cli, ServeRefusesWhatItCannotServe) {
   expect_user_error({"serve", model, "--method", "sample", "--port", "0"}, {"not a sound bound"});
   expect_user_error({"serve", model, "--method", "nope", "--port", "0"}, {"nope"});
   expect_user_error({"serve", model, "--threads", "0"}, {"--threads"});
+  expect_user_error({"serve", model, "--max-batch", "0"}, {"--max-batch"});
   expect_user_error({"serve", model, "--guard", path("missing.json").string(), "--port", "0"}, {"missing.json"});
   write("guard.json", "{\"format\":\"something else\"}");
   expect_user_error({"serve", model, "--guard", path("guard.json").string(), "--port", "0"}, {"not a certnn guard"});

@@ -1,5 +1,6 @@
-// `certnn serve` as a child process on a free loopback port, and a plain-socket HTTP client: the
-// client sends exactly the bytes a test gives (broken requests included) and reads the whole answer.
+// `certnn serve` (or another server) as a child process on a free loopback port, and a
+// plain-socket HTTP client: the client sends exactly the bytes a test gives (broken requests
+// included) and reads the whole answer.
 #pragma once
 
 #include <arpa/inet.h>
@@ -68,10 +69,26 @@ inline void send_all(int fd, const std::string& bytes) {
   }
 }
 
+// The byte count of a whole answer once its head has arrived: head + Content-Length, or none
+// (then the answer ends when the server closes the connection).
+inline std::optional<std::size_t> answer_size(const std::string& bytes) {
+  const auto end = bytes.find("\r\n\r\n");
+  if (end == std::string::npos) return std::nullopt;
+  static const std::regex length(R"((?:^|\r\n)[Cc]ontent-[Ll]ength: *(\d+))");
+  std::smatch match;
+  const std::string head = bytes.substr(0, end);
+  if (!std::regex_search(head, match, length)) return std::nullopt;
+  return end + 4 + std::stoul(match[1]);
+}
+
 inline HttpReply read_reply(int fd) {
   std::string bytes;
   char buffer[65536];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) bytes.append(buffer, static_cast<std::size_t>(n));
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+    bytes.append(buffer, static_cast<std::size_t>(n));
+    // Not every server closes at once after "Connection: close" (chromedriver keeps it open).
+    if (const auto size = answer_size(bytes); size && bytes.size() >= *size) break;
+  }
   ::close(fd);
   HttpReply reply;
   const auto end = bytes.find("\r\n\r\n");
@@ -102,13 +119,13 @@ inline HttpReply http(int port, const std::string& method, const std::string& pa
   return raw_http(port, http_request(method, path, body));
 }
 
-class ServeProcess {
+// A child process that prints the port it listens on; its stdout and stderr go to log and
+// log + ".err". Killed when destroyed, unless it has exited.
+class ListeningProcess {
  public:
-  // args after "serve": the model and options; --port 0 is appended.
-  ServeProcess(const std::vector<std::string>& args, const std::filesystem::path& log) : log_(log) {
-    std::vector<std::string> argv = {CERTNN_CLI, "serve"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--port", "0"});
+  // argv[0]: the program's path; port_pattern: a regex whose first group is the port.
+  ListeningProcess(std::vector<std::string> argv, const std::filesystem::path& log, const std::string& port_pattern)
+      : log_(log) {
     std::vector<char*> pointers;
     for (auto& a : argv) pointers.push_back(a.data());
     pointers.push_back(nullptr);
@@ -116,11 +133,11 @@ class ServeProcess {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, (log.string() + ".err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int failed = posix_spawn(&pid_, CERTNN_CLI, &actions, nullptr, pointers.data(), environ);
+    const int failed = posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, pointers.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
-    if (failed) throw std::runtime_error("cannot start certnn serve");
-    // The first line names the port; a server that fails to start exits instead.
-    const std::regex listening(R"(listening on http://[^:]+:(\d+)/)");
+    if (failed) throw std::runtime_error("cannot start " + argv[0]);
+    // A process that fails to start exits instead of printing its port.
+    const std::regex listening(port_pattern);
     for (int tries = 0; tries < 600 && port_ == 0; ++tries) {
       std::smatch match;
       const std::string out = output();
@@ -129,14 +146,14 @@ class ServeProcess {
       else std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  ~ServeProcess() {
+  ~ListeningProcess() {
     if (!status_) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
     }
   }
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
+  ListeningProcess(const ListeningProcess&) = delete;
+  ListeningProcess& operator=(const ListeningProcess&) = delete;
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
@@ -167,6 +184,22 @@ class ServeProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   std::optional<int> status_;
+};
+
+// certnn serve MODEL ARGS... --port 0.
+class ServeProcess : public ListeningProcess {
+ public:
+  // args after "serve": the model and options.
+  ServeProcess(const std::vector<std::string>& args, const std::filesystem::path& log)
+      : ListeningProcess(serve_argv(args), log, R"(listening on http://[^:]+:(\d+)/)") {}
+
+ private:
+  static std::vector<std::string> serve_argv(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {CERTNN_CLI, "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--port", "0"});
+    return argv;
+  }
 };
 
 }  // namespace certnn::test

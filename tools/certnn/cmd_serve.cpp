@@ -1,5 +1,5 @@
 // certnn serve MODEL [--port P] [--host H] [--eps E] [--method M] [--budget-ms T] [--threads N]
-// [--connections C] [--guard GUARD.json] [--max-body BYTES] ...: the guarded inference server. serve::Service holds
+// [--connections C] [--max-batch B] [--guard GUARD.json] [--max-body BYTES] ...: the guarded inference server. serve::Service holds
 // the behaviour; this file carries HTTP (cpp-httplib) to it and stops it on SIGINT or SIGTERM.
 #include <signal.h>
 
@@ -24,7 +24,7 @@ struct ServeOptions {
   std::string model, host = "127.0.0.1", method = "crown", domain = "0,1", guard;
   int port = 8080, threads = 2, connections = 32;
   double eps = 0.01;
-  std::int64_t budget_ms = 1000, max_inputs = 256;
+  std::int64_t budget_ms = 1000, max_inputs = 256, max_batch = 64;
   std::size_t max_body = 1 << 20;
   std::optional<double> max_norm;
 };
@@ -91,6 +91,7 @@ serve::ServiceSettings service_settings(const ServeOptions& o, const model::Netw
   settings.limits.max_body = o.max_body;
   settings.limits.max_inputs = o.max_inputs;
   settings.limits.max_norm = o.max_norm;
+  settings.max_batch = o.max_batch;
   if (!o.guard.empty()) settings.guard = serve::parse_guard(read_text_file(o.guard), network, o.guard);
   return settings;
 }
@@ -150,7 +151,8 @@ void run_serve(const ServeOptions& o) {
   }
   std::cout << "certnn serve: listening on http://" << o.host << ":" << port << "/ (" << o.model << ", " << o.method
             << " certificates at eps " << format_real(o.eps) << ", budget " << o.budget_ms << " ms, " << o.threads
-            << " certificate threads, " << o.connections << " connections" << (o.guard.empty() ? "" : ", guard " + o.guard) << ")" << std::endl;
+            << " certificate threads, " << o.connections << " connections, forward batches of up to " << o.max_batch
+            << " inputs" << (o.guard.empty() ? "" : ", guard " + o.guard) << ")" << std::endl;
   if (!server.listen_after_bind() && server.is_running()) throw Error("serve: the server stopped unexpectedly");
   std::cout << "certnn serve: stopped" << std::endl;
 }
@@ -191,6 +193,10 @@ Action register_serve(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-inputs", o->max_inputs, "Most inputs in one request")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 20))
+      ->capture_default_str();
+  cmd->add_option("--max-batch", o->max_batch,
+                  "Most inputs of concurrent requests joined into one forward pass; 1: each request alone")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 16))
       ->capture_default_str();
   cmd->add_option("--max-norm", o->max_norm, "Largest L2 norm of an input (refused above)")->check(positive_number);
   return [o] { run_serve(*o); };

@@ -110,4 +110,11 @@ std::string Metrics::prometheus() const {
   return out;
 }
 
+void append_forward_passes(std::string& out, std::uint64_t passes, std::uint64_t inputs) {
+  header(out, "certnn_forward_passes_total", "counter", "Forward passes of the model (concurrent requests joined).");
+  out += "certnn_forward_passes_total " + std::to_string(passes) + "\n";
+  header(out, "certnn_forward_inputs_total", "counter", "Inputs evaluated by those passes.");
+  out += "certnn_forward_inputs_total " + std::to_string(inputs) + "\n";
+}
+
 }  // namespace certnn::serve

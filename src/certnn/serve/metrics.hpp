@@ -53,4 +53,8 @@ class Metrics {
   std::uint64_t certified_ = 0, not_certified_ = 0, unfinished_ = 0;
 };
 
+// Appends the counters of forward passes and of the inputs they evaluated (their ratio is the mean
+// batch of ForwardBatcher).
+void append_forward_passes(std::string& out, std::uint64_t passes, std::uint64_t inputs);
+
 }  // namespace certnn::serve

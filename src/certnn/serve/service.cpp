@@ -1,9 +1,12 @@
 #include "certnn/serve/service.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "certnn/bounds/method.hpp"
+#include "certnn/core/error.hpp"
 #include "certnn/model/forward.hpp"
 #include "certnn/serve/page.hpp"
 
@@ -59,6 +62,17 @@ Service::Service(const model::Network& network, ServiceSettings settings)
       }()) {
   settings_.limits.input_size = network_.input_size();
   settings_.limits.domain = settings_.certify.domain;
+  if (settings_.max_batch < 1) throw Error("serve: the largest forward batch must be at least 1");
+  // As many passes at once as the machine has cores: more only queue for them.
+  const int passes = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 16u));
+  if (settings_.max_batch > 1) batcher_ = std::make_unique<ForwardBatcher>(network_, settings_.max_batch, passes);
+}
+
+Eigen::MatrixXd Service::scores(const Eigen::MatrixXd& inputs) {
+  if (batcher_) return batcher_->forward(inputs);
+  ++lone_passes_;
+  lone_inputs_ += static_cast<std::uint64_t>(inputs.cols());
+  return model::forward(network_, inputs);
 }
 
 HttpResponse Service::refuse(const std::string& path, int status, const std::string& reason,
@@ -85,7 +99,11 @@ HttpResponse Service::handle(const HttpRequest& request) {
     } else if (request.path == "/healthz") {
       response = json_response(200, {{"status", "ok"}});
     } else if (request.path == "/metrics") {
-      response = HttpResponse{200, "text/plain; version=0.0.4", metrics_.prometheus(), {}};
+      std::string text = metrics_.prometheus();
+      const ForwardBatcher::Counts counts =
+          batcher_ ? batcher_->counts() : ForwardBatcher::Counts{lone_passes_.load(), lone_inputs_.load()};
+      append_forward_passes(text, counts.passes, counts.inputs);
+      response = HttpResponse{200, "text/plain; version=0.0.4", std::move(text), {}};
     } else {
       response = HttpResponse{200, "text/html; charset=utf-8", std::string(index_html()), {}};
     }
@@ -107,7 +125,7 @@ HttpResponse Service::predict(const std::string& body) {
   const PredictRequest& request = std::get<PredictRequest>(parsed);
   const auto count = static_cast<std::size_t>(request.inputs.cols());
 
-  const Eigen::MatrixXd scores = model::forward(network_, request.inputs);
+  const Eigen::MatrixXd scores = this->scores(request.inputs);
   std::vector<std::int64_t> labels(count);
   for (std::size_t k = 0; k < count; ++k) scores.col(static_cast<Eigen::Index>(k)).maxCoeff(&labels[k]);
   metrics_.observe_predict(seconds_since(arrived));
@@ -173,6 +191,7 @@ std::string Service::model_json() const {
                {"max_norm", optional_number(l.max_norm)},
                {"max_body", l.max_body},
                {"max_inputs", l.max_inputs},
+               {"max_batch", settings_.max_batch},
                {"certificate", {{"eps", c.eps}, {"norm", "linf"}, {"method", c.method}, {"budget_ms", c.budget.count()}}},
                {"methods", bounds::sound_method_names()},
                {"guard", guard}});

@@ -7,6 +7,9 @@
 // Unknown paths answer 404, known paths with another method 405; user input never causes a 500.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +17,7 @@
 
 #include "certnn/model/network.hpp"
 #include "certnn/serve/certifier.hpp"
+#include "certnn/serve/forward_batcher.hpp"
 #include "certnn/serve/guard.hpp"
 #include "certnn/serve/metrics.hpp"
 #include "certnn/serve/request.hpp"
@@ -22,6 +26,9 @@ namespace certnn::serve {
 
 struct ServiceSettings {
   RequestLimits limits;  // input_size is taken from the network
+  // Most inputs of concurrent requests joined into one forward pass (ForwardBatcher); 1 evaluates
+  // each request on its own HTTP thread.
+  std::int64_t max_batch = 64;
   CertifySettings certify;
   std::optional<Guard> guard;
 };
@@ -53,11 +60,14 @@ class Service {
 
  private:
   HttpResponse predict(const std::string& body);
+  Eigen::MatrixXd scores(const Eigen::MatrixXd& inputs);
 
   model::Network network_;
   ServiceSettings settings_;
   Certifier certifier_;
   Metrics metrics_;
+  std::unique_ptr<ForwardBatcher> batcher_;  // none when max_batch is 1: then these count the passes
+  std::atomic<std::uint64_t> lone_passes_{0}, lone_inputs_{0};
 };
 
 }  // namespace certnn::serve
