@@ -18,7 +18,10 @@ fs::path digits_model() { return test::source_dir() / "examples" / "digits_mlp.o
 
 std::string csv_row(const Eigen::RowVectorXd& row) {
   std::string line;
-  for (Eigen::Index i = 0; i < row.size(); ++i) line += (i ? "," : "") + std::to_string(row(i));
+  for (Eigen::Index i = 0; i < row.size(); ++i) {
+    if (i) line += ',';
+    line += std::to_string(row(i));
+  }
   return line + "\n";
 }
 

@@ -43,7 +43,9 @@ std::string quoted(const std::string& name) {
   if (name.size() <= kMaxQuoted) return "'" + name + "'";
   std::size_t cut = kMaxQuoted;
   while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;  // a UTF-8 boundary
-  return "'" + name.substr(0, cut) + "...'";
+  std::string shortened = "'";  // appended piecewise: GCC 12 misreads "'" + std::string as overlapping copies
+  shortened.append(name, 0, cut).append("...'");
+  return shortened;
 }
 
 const char* type_word(const json& value) {
