@@ -1,6 +1,6 @@
 # `cmake --install`: the command, libcertnn (static and shared), the public headers, a CMake
 # package (find_package(certnn): certnn::certnn static, certnn::certnn_shared) and a pkg-config
-# file (certnn.pc, static linking with --static). examples/cpp is an outside project that uses
+# file (certnn.pc: -lcertnn links the shared library; --static adds what the static one needs). examples/cpp is an outside project that uses
 # them; tests/install builds it against an installed copy.
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -24,5 +24,7 @@ write_basic_package_version_file(${CMAKE_BINARY_DIR}/certnnConfigVersion.cmake C
 install(FILES ${CMAKE_BINARY_DIR}/certnnConfig.cmake ${CMAKE_BINARY_DIR}/certnnConfigVersion.cmake
         DESTINATION ${CERTNN_CMAKE_DIR})
 
+# The .pc file names its prefix relative to itself, so an installed tree can be moved.
+file(RELATIVE_PATH CERTNN_PC_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
 configure_file(${CMAKE_SOURCE_DIR}/cmake/certnn.pc.in ${CMAKE_BINARY_DIR}/certnn.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/certnn.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
