@@ -41,14 +41,16 @@ class CMakeBuild(build_ext):
         python = os.path.realpath(sys.executable)
         configure = ["cmake", "-S", str(SOURCE), "-B", str(build), "-DCERTNN_BUILD_PYTHON=ON",
                      f"-DPython3_EXECUTABLE={python}"]
-        try:
-            import pybind11
-
-            configure.append(f"-Dpybind11_DIR={pybind11.get_cmake_dir()}")
-        except ImportError:
-            pass  # CMake looks in its default places (Debian's pybind11-dev)
         if not (build / "CMakeCache.txt").exists():
             configure += ["-DCMAKE_BUILD_TYPE=Release", "-DCERTNN_BUILD_TESTS=OFF", "-DCERTNN_BUILD_BENCH=OFF"]
+            # Only for a new folder: a configured one keeps the pybind11 it found (another one
+            # would change the include paths and recompile the bindings at every install).
+            try:
+                import pybind11
+
+                configure.append(f"-Dpybind11_DIR={pybind11.get_cmake_dir()}")
+            except ImportError:
+                pass  # CMake looks in its default places (Debian's pybind11-dev)
             if shutil.which("ninja"):
                 configure += ["-G", "Ninja"]
         jobs = os.environ.get("CERTNN_BUILD_JOBS", "2")
