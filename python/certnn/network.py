@@ -251,6 +251,8 @@ class Network:
         is not a success. Inputs must lie in the domain (ValueError otherwise).
         """
         rows = self._rows(x)
+        if rows.count == 0:
+            raise ValueError("x: no inputs to attack")
         domain = domain_pair(domain)
         check_inside_domain(rows, domain)
         if method is None:

@@ -120,3 +120,26 @@ def test_global_stability_without_inputs(digits):
     assert result.gap == pytest.approx(result.lipschitz_upper / result.lipschitz_lower)
     with pytest.raises(ValueError, match="nothing to sample"):
         digits.stability(domain=None)
+
+
+def test_attack_needs_inputs(digits):
+    with pytest.raises(ValueError, match="no inputs"):
+        digits.attack(np.zeros((0, 64)), 0, eps=0.1)
+
+
+def test_ctrl_c_stops_radius_between_inputs(digits, digit_inputs):
+    import os
+    import signal
+    import threading
+    import time
+
+    many = np.repeat(digit_inputs, 40, axis=0)  # 200 radius searches: far more than a second
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            digits.radius(many, "pred", method="alpha-crown")
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 10

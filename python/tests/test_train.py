@@ -92,3 +92,12 @@ def test_ctrl_c_stops_training_and_writes_nothing(tmp_path):
         timer.cancel()
     assert time.monotonic() - start < 15
     assert not out.exists() and not (tmp_path / "stopped.json").exists()
+
+
+def test_an_exception_in_on_epoch_stops_training_and_propagates():
+    def stop_at_epoch_two(record):
+        if record["epoch"] == 2:
+            raise RuntimeError("enough at epoch 2")
+
+    with pytest.raises(RuntimeError, match="enough at epoch 2"):
+        certnn.train(data="digits", arch="mlp:16x1", epochs=5, on_epoch=stop_at_epoch_two)
