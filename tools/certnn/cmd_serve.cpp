@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <iostream>
 #include <thread>
 
@@ -46,7 +47,8 @@ void answer(httplib::Response& res, const serve::HttpResponse& response) {
 
 // Unlike StopOnSignal (interruption.hpp), a server stopped by a signal has done its job: it exits
 // 0. The signals are blocked in every thread and taken here synchronously, so stopping the server
-// happens outside a signal handler.
+// happens outside a signal handler. A signal that comes while the server is still starting is
+// kept until it listens: httplib's stop() does nothing before then.
 class SignalWatcher {
  public:
   explicit SignalWatcher(httplib::Server& server) {
@@ -58,12 +60,15 @@ class SignalWatcher {
       const timespec poll{0, 100'000'000};
       while (!done_.load()) {
         const int signal = sigtimedwait(&signals_, nullptr, &poll);
-        if (signal == SIGINT || signal == SIGTERM) {
-          std::cout << "certnn serve: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
-                    << ", finishing the requests in flight" << std::endl;
-          server.stop();
-          return;
-        }
+        if (signal != SIGINT && signal != SIGTERM) continue;
+        std::cout << "certnn serve: " << (signal == SIGTERM ? "SIGTERM" : "SIGINT")
+                  << ", finishing the requests in flight" << std::endl;
+        // bound_ orders the socket's creation before its closing in stop(): httplib's own atomics
+        // are not instrumented, so ThreadSanitizer would see two unordered writes.
+        while (!done_.load() && !(bound_.load(std::memory_order_acquire) && server.is_running()))
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (!done_.load()) server.stop();
+        return;
       }
     });
   }
@@ -75,9 +80,12 @@ class SignalWatcher {
   SignalWatcher(const SignalWatcher&) = delete;
   SignalWatcher& operator=(const SignalWatcher&) = delete;
 
+  // Called once the listening socket exists.
+  void bound() { bound_.store(true, std::memory_order_release); }
+
  private:
   sigset_t signals_{}, previous_{};
-  std::atomic<bool> done_{false};
+  std::atomic<bool> done_{false}, bound_{false};
   std::thread thread_;
 };
 
@@ -149,6 +157,7 @@ void run_serve(const ServeOptions& o) {
   } else if (!server.bind_to_port(o.host, port)) {
     throw Error("serve: cannot listen on " + o.host + ":" + std::to_string(port) + " (in use, or not an address here)");
   }
+  watcher.bound();
   std::cout << "certnn serve: listening on http://" << o.host << ":" << port << "/ (" << o.model << ", " << o.method
             << " certificates at eps " << format_real(o.eps) << ", budget " << o.budget_ms << " ms, " << o.threads
             << " certificate threads, " << o.connections << " connections, forward batches of up to " << o.max_batch
