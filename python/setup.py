@@ -4,7 +4,7 @@ CMake (target certnn_python, which links the static libcertnn), then copied into
 CERTNN_BUILD_DIR: an existing (or new) CMake build folder of the repository to build in; the
 library objects already built there are reused, so only the bindings compile. Without it, a
 build folder under setuptools' build_temp is configured (Release, no tests, no benchmarks) and
-the whole library compiles once. CERTNN_SOURCE_DIR: the repository root (default: the folder
+the whole library compiles once (through ccache when it is installed). CERTNN_SOURCE_DIR: the repository root (default: the folder
 above this file). CERTNN_BUILD_JOBS: parallel compile jobs (default 2).
 """
 
@@ -53,6 +53,8 @@ class CMakeBuild(build_ext):
                 pass  # CMake looks in its default places (Debian's pybind11-dev)
             if shutil.which("ninja"):
                 configure += ["-G", "Ninja"]
+            if shutil.which("ccache") and "CMAKE_CXX_COMPILER_LAUNCHER" not in os.environ:
+                configure.append("-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
         jobs = os.environ.get("CERTNN_BUILD_JOBS", "2")
         subprocess.check_call(configure)
         subprocess.check_call(["cmake", "--build", str(build), "--target", "certnn_python", "-j", jobs])

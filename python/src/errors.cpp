@@ -1,5 +1,6 @@
 #include "errors.hpp"
 
+#include "bindings.hpp"
 #include "certnn/train/monitor.hpp"
 
 namespace certnn::python {

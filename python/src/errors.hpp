@@ -32,6 +32,4 @@ decltype(auto) as_argument_check(F&& check) {
   }
 }
 
-void register_errors(pybind11::module_& m);
-
 }  // namespace certnn::python

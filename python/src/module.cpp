@@ -7,7 +7,6 @@
 #include "certnn/data/datasets.hpp"
 #include "certnn/model/layers.hpp"
 #include "certnn/onnx/importer.hpp"
-#include "errors.hpp"
 
 namespace certnn::python {
 namespace py = pybind11;
@@ -50,10 +49,4 @@ PYBIND11_MODULE(_certnn, m) {
       "The layer kinds of the network IR.");
   m.def("onnx_operators", &certnn::onnx::supported_operators, "The ONNX operators the importer accepts.");
   m.def("dataset_names", &certnn::data::dataset_names, "The dataset names train() knows besides file paths.");
-  m.def(
-      "method_info",
-      [](const std::string& name) {
-        return as_argument_check([&] { return std::string(certnn::bounds::method_info(name).name); });
-      },
-      py::arg("name"), "The method's name; raises InvalidArgument listing the known ones for an unknown name.");
 }
