@@ -172,10 +172,10 @@ class Network:
         boxes ``[lower, upper]`` (one per input, shaped like x). Result shapes follow x: one
         input gives ``(output_size,)`` arrays, a batch ``(n, output_size)``.
 
-        What a bound means: the result is a sound enclosure of every output over the set. For a
-        sound method (every method but ``sample``), each output of the
-        network at every real input of the set, computed in exact real arithmetic with the
-        weights taken as the exact values of their floats, lies in ``[lb, ub]``. Floating-point
+        What a bound means: for a sound method (every method but ``sample``) the result is a
+        sound enclosure of every output over the set: each output of the network at every real
+        input of the set, computed in exact real arithmetic with the weights taken as the exact
+        values of their floats, lies in ``[lb, ub]``. Floating-point
         rounding inside the bound computation is accounted for (a-priori error terms and directed
         rounding), so the enclosure is rigorous, not just numerically close.
         ``inference="float32"`` widens the bounds to also enclose what any float32 inference
