@@ -131,6 +131,16 @@ def test_doubleton_refuses_layers_wider_than_max_width(digits, digit_inputs):
 
 
 def test_help_says_what_a_bound_means():
-    text = certnn.Network.bounds.__doc__
-    for phrase in ["sound", "every real input", "rounding", "NOT sound", "inner estimate", "domain"]:
+    text = " ".join(certnn.Network.bounds.__doc__.split())
+    for phrase in ["sound enclosure of every output", "every real input", "rounding", "NOT sound", "inner estimate", "domain"]:
         assert phrase in text, phrase
+
+
+def test_one_network_bounds_from_several_threads_alike(digits, digit_inputs):
+    from concurrent.futures import ThreadPoolExecutor
+
+    serial = [digits.bounds(x, eps=0.02, method="alpha-crown") for x in digit_inputs]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        threaded = list(pool.map(lambda x: digits.bounds(x, eps=0.02, method="alpha-crown"), digit_inputs))
+    for (lb, ub), (tlb, tub) in zip(serial, threaded):
+        assert np.array_equal(lb, tlb) and np.array_equal(ub, tub)

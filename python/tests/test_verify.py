@@ -89,8 +89,9 @@ def test_the_gil_is_released_during_verify():
     finally:
         stop.set()
         counter.join()
-    # Held throughout, the GIL would have let the counter run only between the 50 ms polls.
-    assert ticks > 300
+    # Held throughout the call, the GIL would have kept the counter at a standstill for 2 s;
+    # released, the counter ticks every millisecond or so (fewer on a loaded machine).
+    assert ticks > 50
 
 
 def test_ctrl_c_stops_verify_with_keyboard_interrupt():
