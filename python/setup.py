@@ -1,11 +1,12 @@
 """Builds certnn's Python package: the extension module certnn._certnn is built by the project's
 CMake (target certnn_python, which links the static libcertnn), then copied into the package.
 
-CERTNN_BUILD_DIR: an existing (or new) CMake build folder of the repository to build in; the
-library objects already built there are reused, so only the bindings compile. Without it, a
-build folder under setuptools' build_temp is configured (Release, no tests, no benchmarks) and
-the whole library compiles once (through ccache when it is installed). CERTNN_SOURCE_DIR: the repository root (default: the folder
-above this file). CERTNN_BUILD_JOBS: parallel compile jobs (default 2).
+CERTNN_BUILD_DIR: an existing (or new) CMake build folder of the repository to build in, a
+relative path taken from the repository root; the library objects already built there are
+reused, so only the bindings compile. Without it, a build folder under setuptools' build_temp
+is configured (Release, no tests, no benchmarks) and the whole library compiles once (through
+ccache when it is installed). CERTNN_SOURCE_DIR: the repository root (default: the folder above
+this file). CERTNN_BUILD_JOBS: parallel compile jobs (default 2).
 """
 
 import os
@@ -35,7 +36,9 @@ class CMakeExtension(Extension):
 class CMakeBuild(build_ext):
     def build_extension(self, ext: Extension) -> None:
         given = os.environ.get("CERTNN_BUILD_DIR")
-        build = Path(given).resolve() if given else Path(self.build_temp).resolve() / "cmake"
+        # A relative CERTNN_BUILD_DIR is taken from the repository root: pip runs this script in
+        # python/, not where the user typed the command.
+        build = (SOURCE / given).resolve() if given else Path(self.build_temp).resolve() / "cmake"
         # The interpreter's real path, not a venv's link to it: a build folder shared between
         # virtual environments of one Python then keeps its configuration and is not rebuilt.
         python = os.path.realpath(sys.executable)
