@@ -93,6 +93,8 @@ class RadiusResult:
 
 @dataclass(frozen=True)
 class LayerStability:
+    """One layer's stability figures, as a row of ``certnn stability``."""
+
     name: str
     kind: str
     spectral_norm: float  #: estimate of the layer's L2 Lipschitz constant
