@@ -1,4 +1,5 @@
-"""train: networks that classify, the CLI's log, written files, refusals and Ctrl-C."""
+"""train: networks that classify, the same model and log as `certnn train`, written files, refusals
+and Ctrl-C."""
 
 import json
 import os
@@ -101,3 +102,18 @@ def test_an_exception_in_on_epoch_stops_training_and_propagates():
 
     with pytest.raises(RuntimeError, match="enough at epoch 2"):
         certnn.train(data="digits", arch="mlp:16x1", epochs=5, on_epoch=stop_at_epoch_two)
+
+
+def test_the_same_run_as_the_cli_gives_the_same_model_and_log(cli, tmp_path):
+    options = ["--data", "digits", "--arch", "mlp:16x2", "--mode", "crown-ibp", "--eps", "0.02", "--epochs", "2",
+               "--lr", "0.01", "--seed", "3"]
+    summary = cli("train", *options, "--out", tmp_path / "cli.onnx", "--quiet")
+    net = certnn.train(data="digits", arch="mlp:16x2", mode="crown-ibp", eps=0.02, epochs=2, lr=0.01, seed=3,
+                       out=tmp_path / "py.onnx")
+    assert (tmp_path / "py.onnx").read_bytes() == (tmp_path / "cli.onnx").read_bytes()
+    ours, theirs = net.training_log, json.loads((tmp_path / "cli.json").read_text())
+    for key in ["train_accuracy", "test_accuracy", "stability", "options", "parameters", "best_epoch"]:
+        assert ours[key] == theirs[key], key
+    assert ours["test_accuracy"] == summary["test_accuracy"]
+    without_time = [{k: v for k, v in e.items() if k != "seconds"} for e in ours["epochs"]]
+    assert without_time == [{k: v for k, v in e.items() if k != "seconds"} for e in theirs["epochs"]]
