@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "bindings.hpp"
+#include "certnn/core/thread_limit.hpp"
 #include "certnn/spec/vnnlib.hpp"
 #include "certnn/verify/verifier.hpp"
 #include "conversions.hpp"
@@ -15,8 +16,6 @@
 namespace certnn::python {
 namespace py = pybind11;
 namespace {
-
-constexpr int kMaxThreads = 256;  // as the CLI's --threads
 
 py::dict run_verify(const model::Network& network, const spec::Property& property, double timeout, int threads,
                     const std::string& splitting, std::uint64_t seed) {

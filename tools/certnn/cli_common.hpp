@@ -8,6 +8,7 @@
 
 #include "certnn/attack/options.hpp"
 #include "certnn/core/shape.hpp"
+#include "certnn/core/thread_limit.hpp"
 #include "certnn/model/network.hpp"
 
 namespace certnn::cli {
@@ -24,7 +25,6 @@ nlohmann::json shape_json(const Shape& shape);
 extern const CLI::Validator positive_number;
 extern const CLI::Validator non_negative_number;
 // --threads: a whole number from 1 to kMaxThreads.
-inline constexpr int kMaxThreads = 256;
 extern const CLI::Validator thread_count;
 
 // --norm: "linf" or "l2", also spelled "inf" and "2"; the option holds the first spelling.

@@ -8,13 +8,11 @@
 #include <optional>
 #include <string>
 
+#include "certnn/core/thread_limit.hpp"
 #include "certnn/train/linear_trainer.hpp"
 #include "certnn/train/network_trainer.hpp"
 
 namespace certnn::train {
-
-// The largest thread count a run (training, verification) accepts.
-inline constexpr int kMaxThreads = 256;
 
 struct TrainingSettings {
   std::string data;  // dataset name, file, or "arrays"; only recorded in the log
