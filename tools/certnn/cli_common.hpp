@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "certnn/attack/options.hpp"
+#include "certnn/core/real_text.hpp"
 #include "certnn/core/shape.hpp"
 #include "certnn/core/thread_limit.hpp"
 #include "certnn/model/network.hpp"
@@ -14,9 +15,6 @@
 namespace certnn::cli {
 
 model::Network load_model(const std::string& path);
-
-// Shortest decimal text that reads back to the same double.
-std::string format_real(double value);
 
 nlohmann::json shape_json(const Shape& shape);
 

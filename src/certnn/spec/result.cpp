@@ -10,6 +10,7 @@
 
 #include "certnn/core/error.hpp"
 #include "certnn/core/output_file.hpp"
+#include "certnn/core/real_text.hpp"
 #include "certnn/core/shape.hpp"
 #include "certnn/core/text_file.hpp"
 
@@ -20,12 +21,6 @@ constexpr std::array<std::string_view, 5> kVerdicts = {"sat", "unsat", "timeout"
 
 bool is_verdict(std::string_view name) {
   return std::find(kVerdicts.begin(), kVerdicts.end(), name) != kVerdicts.end();
-}
-
-std::string shortest(double value) {
-  char buffer[64];
-  const auto written = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, written.ptr);
 }
 
 struct Position {
@@ -223,9 +218,9 @@ std::string format_result(const Result& result) {
   if (result.input.size() == 0) throw Error("a sat result needs the counterexample's input values");
   std::string text = "sat\n(\n";
   for (Eigen::Index i = 0; i < result.input.size(); ++i)
-    text += "(X_" + std::to_string(i) + " " + shortest(result.input[i]) + ")\n";
+    text += "(X_" + std::to_string(i) + " " + format_real(result.input[i]) + ")\n";
   for (Eigen::Index j = 0; j < result.output.size(); ++j)
-    text += "(Y_" + std::to_string(j) + " " + shortest(result.output[j]) + ")\n";
+    text += "(Y_" + std::to_string(j) + " " + format_real(result.output[j]) + ")\n";
   return text + ")\n";
 }
 
