@@ -9,6 +9,8 @@ from typing import Any, Optional, Sequence, Tuple
 
 import numpy as np
 
+from . import _certnn
+
 
 def as_array(x: Any, name: str = "x") -> np.ndarray:
     """np.asarray of x; a PyTorch tensor is detached and moved to the CPU first (numpy refuses
@@ -111,20 +113,6 @@ def domain_pair(domain: Optional[Sequence[float]]) -> Optional[Tuple[float, floa
     return lo, hi
 
 
-def check_inside_domain(rows: Rows, domain: Optional[Tuple[float, float]], name: str = "x") -> None:
-    """As the CLI: inputs must lie in the domain the attack or ball stays in."""
-    if domain is None:
-        return
-    lo, hi = domain
-    outside = (rows.rows < lo) | (rows.rows > hi)
-    if outside.any():
-        sample, element = np.argwhere(outside)[0]
-        raise ValueError(
-            f"{name}: input {sample} has element {element} = {rows.rows[sample, element]!r} outside the domain "
-            f"[{lo!r}, {hi!r}]; give domain=(lo, hi) or domain=None"
-        )
-
-
 def class_labels(labels: Any, count: int, classes: int, predict) -> np.ndarray:
     """One class per input: an int for all of them, one per input, or "pred" (the model's own
     float64 prediction), as the CLI's --label."""
@@ -140,11 +128,8 @@ def class_labels(labels: Any, count: int, classes: int, predict) -> np.ndarray:
     if array.size and not np.issubdtype(array.dtype, np.integer):
         if not np.all(np.equal(np.mod(array, 1), 0)):
             raise ValueError("labels: classes must be whole numbers")
-    array = array.astype(np.int64)
-    bad = (array < 0) | (array >= classes)
-    if bad.any():
-        index = int(np.argmax(bad))
-        raise ValueError(f"labels: label {array[index]} (input {index}) is outside the model's classes 0..{classes - 1}")
+    array = np.ascontiguousarray(array.astype(np.int64))
+    _certnn.check_class_labels(array, classes)
     return array
 
 

@@ -13,7 +13,6 @@ from ._inputs import (
     Rows,
     as_array,
     check_eps,
-    check_inside_domain,
     class_labels,
     domain_pair,
     existing_file,
@@ -254,7 +253,7 @@ class Network:
         if rows.count == 0:
             raise ValueError("x: no inputs to attack")
         domain = domain_pair(domain)
-        check_inside_domain(rows, domain)
+        _certnn.check_inside_domain(rows.rows, domain, "x")
         if method is None:
             method = "fgsm" if steps == 1 else "pgd"
         if method == "fgsm":
@@ -314,7 +313,7 @@ class Network:
         """
         rows = self._rows(x)
         domain = domain_pair(domain)
-        check_inside_domain(rows, domain)
+        _certnn.check_inside_domain(rows.rows, domain, "x")
         label = class_labels(labels, rows.count, self.output_size, lambda: self._native.predict(rows.rows))
         found = _certnn.radius(
             self._native, rows.rows, label, method=method, norm=norm, domain=domain,

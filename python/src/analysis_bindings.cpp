@@ -7,9 +7,11 @@
 #include <limits>
 
 #include "bindings.hpp"
+#include "certnn/attack/class_labels.hpp"
 #include "certnn/attack/fgsm.hpp"
 #include "certnn/attack/pgd.hpp"
 #include "certnn/attack/radius.hpp"
+#include "certnn/bounds/box.hpp"
 #include "certnn/stability/layer_stability.hpp"
 #include "certnn/stability/lipschitz_lower.hpp"
 #include "certnn/stability/lipschitz_upper.hpp"
@@ -222,6 +224,21 @@ void register_analysis(py::module_& m) {
   m.def("stability", &run_stability, py::arg("network"), py::arg("rows"), py::arg("eps"), py::arg("threshold"),
         py::arg("samples"), py::arg("seed"), py::arg("domain"),
         "Per-layer spectral norms and condition numbers, global and local Lipschitz bounds (stability/).");
+  // The checks of the inputs and labels the attacks and radii are given, with the CLI's messages.
+  m.def(
+      "check_inside_domain",
+      [](const RowsArray<double>& rows, const std::optional<std::pair<double, double>>& domain, const std::string& name) {
+        const auto columns = columns_of(rows, rows.ndim() == 2 ? rows.shape(1) : 0, name.c_str());
+        as_argument_check([&] { bounds::check_inside_domain(columns, domain_of(domain), name, "give domain=(lo, hi) or domain=None"); });
+      },
+      py::arg("rows"), py::arg("domain"), py::arg("name"), "InvalidArgument for the first input value outside the domain.");
+  m.def(
+      "check_class_labels",
+      [](const LabelsArray& labels, std::int64_t classes) {
+        const std::vector<std::int64_t> values(labels.data(), labels.data() + labels.size());
+        as_argument_check([&] { attack::check_class_labels(values, classes, "labels: "); });
+      },
+      py::arg("labels"), py::arg("classes"), "InvalidArgument for the first label outside the model's classes.");
 }
 
 }  // namespace certnn::python

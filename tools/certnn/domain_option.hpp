@@ -13,8 +13,8 @@ namespace certnn::cli {
 // Throws certnn::Error unless the text is "none" or LO,HI with LO <= HI.
 std::optional<bounds::Domain> parse_domain(const std::string& text);
 
-// rows: one input per row. Throws certnn::Error naming the file, the input (row) index and the
-// element of the first value outside the domain, and the options that widen it.
+// rows: one input per row, read from the file at `path`. bounds::check_inside_domain with the
+// options that widen the domain as its remedy.
 void check_inside_domain(const Eigen::MatrixXd& rows, const std::optional<bounds::Domain>& domain,
                          const std::string& path);
 

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "certnn/attack/class_labels.hpp"
 #include "certnn/attack/prediction.hpp"
 #include "certnn/core/error.hpp"
 
@@ -29,12 +30,6 @@ std::optional<std::int64_t> parse_integer(std::string_view text) {
   return value;
 }
 
-void check_class(std::int64_t label, std::int64_t classes, const std::string& where) {
-  if (label < 0 || label >= classes)
-    throw Error(where + "label " + std::to_string(label) + " is outside the model's classes 0.." +
-                std::to_string(classes - 1));
-}
-
 std::vector<std::int64_t> read_label_file(const std::string& path, std::int64_t classes) {
   std::ifstream file(path);
   if (!file) throw Error("--label: cannot read the labels file '" + path + "'");
@@ -52,7 +47,7 @@ std::vector<std::int64_t> read_label_file(const std::string& path, std::int64_t 
       throw Error(where + "expected one class per line, found '" + std::string(field) + "'");
     const auto label = parse_integer(field);
     if (!label) throw Error(where + "'" + std::string(field) + "' is not an integer class label");
-    check_class(*label, classes, where);
+    attack::check_class_label(*label, classes, where);
     labels.push_back(*label);
   }
   if (file.bad()) throw Error("--label: cannot read the labels file '" + path + "'");
@@ -67,7 +62,7 @@ std::vector<std::int64_t> resolve_labels(const std::string& spec, const model::N
   const auto count = static_cast<std::size_t>(rows.rows());
   if (spec == "pred") return attack::predict(network, rows.transpose());
   if (const auto label = parse_integer(spec)) {
-    check_class(*label, classes, "--label: ");
+    attack::check_class_label(*label, classes, "--label: ");
     return std::vector<std::int64_t>(count, *label);
   }
   std::error_code ignored;

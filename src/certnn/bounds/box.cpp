@@ -8,6 +8,7 @@
 #include <string>
 
 #include "certnn/core/error.hpp"
+#include "certnn/core/real_text.hpp"
 #include "certnn/core/rounding.hpp"
 
 namespace certnn::bounds {
@@ -25,6 +26,17 @@ void intersect(Box& box, const Box& other) {
 }
 
 Eigen::VectorXd magnitude(const Box& box) { return box.lower.cwiseAbs().cwiseMax(box.upper.cwiseAbs()); }
+
+void check_inside_domain(const Eigen::Ref<const Eigen::MatrixXd>& inputs, const std::optional<Domain>& domain,
+                         const std::string& source, const std::string& remedy) {
+  if (!domain) return;
+  for (Eigen::Index c = 0; c < inputs.cols(); ++c)
+    for (Eigen::Index i = 0; i < inputs.rows(); ++i)
+      if (!(domain->lower <= inputs(i, c) && inputs(i, c) <= domain->upper))
+        throw Error(source + ": input " + std::to_string(c) + " has element " + std::to_string(i) + " = " +
+                    format_real(inputs(i, c)) + " outside the domain [" + format_real(domain->lower) + ", " +
+                    format_real(domain->upper) + "]; " + remedy);
+}
 
 Box linf_ball(const Eigen::VectorXd& center, double eps, std::optional<Domain> domain) {
   if (!(eps >= 0.0) || !std::isfinite(eps)) throw Error("eps must be a finite number >= 0");

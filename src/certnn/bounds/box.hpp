@@ -5,6 +5,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 namespace certnn::bounds {
 
@@ -34,6 +35,12 @@ Eigen::VectorXd magnitude(const Box& box);
 struct Domain {
   double lower = 0.0, upper = 1.0;
 };
+
+// inputs: one input per column. Throws certnn::Error for the first value outside the domain:
+// "<source>: input <column> has element <row> = <value> outside the domain [lo, hi]; <remedy>",
+// the remedy saying how the caller widens or drops the domain. Nothing to check without one.
+void check_inside_domain(const Eigen::Ref<const Eigen::MatrixXd>& inputs, const std::optional<Domain>& domain,
+                         const std::string& source, const std::string& remedy);
 
 // {x : |x − center|∞ ≤ eps} ∩ domain, with the float endpoints rounded outward so the box
 // contains every real point of the ball. Throws certnn::Error for eps < 0, a NaN or a centre
