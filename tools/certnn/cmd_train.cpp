@@ -13,7 +13,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "certnn/core/error.hpp"
 #include "certnn/core/memory.hpp"
 #include "certnn/data/datasets.hpp"
 #include "certnn/core/output_file.hpp"
