@@ -68,7 +68,7 @@ Service::Service(const model::Network& network, ServiceSettings settings)
   if (settings_.max_batch > 1) batcher_ = std::make_unique<ForwardBatcher>(network_, settings_.max_batch, passes);
 }
 
-Eigen::MatrixXd Service::scores(const Eigen::MatrixXd& inputs) {
+Eigen::MatrixXd Service::forward_pass(const Eigen::MatrixXd& inputs) {
   if (batcher_) return batcher_->forward(inputs);
   ++lone_passes_;
   lone_inputs_ += static_cast<std::uint64_t>(inputs.cols());
@@ -125,7 +125,7 @@ HttpResponse Service::predict(const std::string& body) {
   const PredictRequest& request = std::get<PredictRequest>(parsed);
   const auto count = static_cast<std::size_t>(request.inputs.cols());
 
-  const Eigen::MatrixXd scores = this->scores(request.inputs);
+  const Eigen::MatrixXd scores = forward_pass(request.inputs);
   std::vector<std::int64_t> labels(count);
   for (std::size_t k = 0; k < count; ++k) scores.col(static_cast<Eigen::Index>(k)).maxCoeff(&labels[k]);
   metrics_.observe_predict(seconds_since(arrived));

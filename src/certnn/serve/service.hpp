@@ -60,7 +60,7 @@ class Service {
 
  private:
   HttpResponse predict(const std::string& body);
-  Eigen::MatrixXd scores(const Eigen::MatrixXd& inputs);
+  Eigen::MatrixXd forward_pass(const Eigen::MatrixXd& inputs);  // through the batcher when there is one
 
   model::Network network_;
   ServiceSettings settings_;
