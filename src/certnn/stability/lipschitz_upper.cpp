@@ -7,6 +7,7 @@
 
 #include "certnn/core/error.hpp"
 #include "certnn/core/rounding.hpp"
+#include "certnn/model/kind_dispatch.hpp"
 #include "certnn/stability/linear_operator.hpp"
 #include "certnn/stability/spectral_norm.hpp"
 
@@ -15,6 +16,32 @@ namespace {
 
 using namespace certnn::model;
 namespace r = certnn::rounding;
+
+// How a node's Lipschitz bound follows from its inputs': a ± b moves by at most what a and b
+// move together; a one-input layer by its own constant (the layer figure) times its input's.
+// Every kind is named, so a new two-input kind cannot be taken for a sum unnoticed.
+enum class Composition { SumOfInputs, ScaledInput };
+
+struct CompositionOf {
+  Composition operator()(const AddTensors&) const { return Composition::SumOfInputs; }
+  Composition operator()(const SubTensors&) const { return Composition::SumOfInputs; }
+  Composition operator()(const Dense&) const { return Composition::ScaledInput; }
+  Composition operator()(const Conv2d&) const { return Composition::ScaledInput; }
+  Composition operator()(const Relu&) const { return Composition::ScaledInput; }
+  Composition operator()(const LeakyRelu&) const { return Composition::ScaledInput; }
+  Composition operator()(const Sigmoid&) const { return Composition::ScaledInput; }
+  Composition operator()(const Tanh&) const { return Composition::ScaledInput; }
+  Composition operator()(const Softmax&) const { return Composition::ScaledInput; }
+  Composition operator()(const Reshape&) const { return Composition::ScaledInput; }
+  Composition operator()(const BatchNorm&) const { return Composition::ScaledInput; }
+  Composition operator()(const AddConstant&) const { return Composition::ScaledInput; }
+  Composition operator()(const SubConstant&) const { return Composition::ScaledInput; }
+  Composition operator()(const MulConstant&) const { return Composition::ScaledInput; }
+  Composition operator()(const DivConstant&) const { return Composition::ScaledInput; }
+  Composition operator()(const AveragePool&) const { return Composition::ScaledInput; }
+  Composition operator()(const MaxPool&) const { return Composition::ScaledInput; }
+  Composition operator()(const Pad&) const { return Composition::ScaledInput; }
+};
 
 }  // namespace
 
@@ -43,7 +70,7 @@ LipschitzUpper lipschitz_upper(const Network& network, const std::vector<LayerSt
   for (std::size_t k = 0; k < nodes.size(); ++k) {
     const Node& node = nodes[k];
     double bound = 0.0;
-    if (node.inputs.size() == 2) {
+    if (visit_layer(node.op, CompositionOf{}) == Composition::SumOfInputs) {
       bound = r::add_up(out.value[node.inputs[0]], out.value[node.inputs[1]]);
     } else {
       bound = r::mul_up(layers[k].upper, out.value[node.inputs[0]]);

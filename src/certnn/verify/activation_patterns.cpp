@@ -6,6 +6,7 @@
 #include "certnn/bounds/back_substitution.hpp"
 #include "certnn/bounds/relax/activation_lines.hpp"
 #include "certnn/model/forward.hpp"
+#include "certnn/model/kind_dispatch.hpp"
 #include "certnn/verify/minimax_lp.hpp"
 #include "certnn/verify/witness.hpp"
 
@@ -19,6 +20,34 @@ using Eigen::VectorXd;
 // The LP's constraint weights are rounded to multiples of 2^-30, so that combining constraints
 // with small coefficients (±1 and the like) stays exact (exact_combination checks it).
 constexpr double kWeightGrid = 0x1p-30;
+
+// How the pattern LP takes a layer: an affine map passes through exactly, a ReLU-like kink
+// becomes an LP variable where it is unstable, and any other non-linear layer leaves the region
+// without an LP. Every kind is named here, so a new one is a compile error (model/kind_dispatch.hpp)
+// rather than a non-linear layer silently taken for an affine one.
+enum class LpRole { Affine, Kink, NoLp };
+
+struct LpRoleOf {
+  LpRole operator()(const model::Relu&) const { return LpRole::Kink; }
+  // A leak above 1 is not convex below the kink's chord; is_relu_like agrees.
+  LpRole operator()(const model::LeakyRelu& l) const { return l.alpha <= 1.0 ? LpRole::Kink : LpRole::NoLp; }
+  LpRole operator()(const model::Sigmoid&) const { return LpRole::NoLp; }
+  LpRole operator()(const model::Tanh&) const { return LpRole::NoLp; }
+  LpRole operator()(const model::Softmax&) const { return LpRole::NoLp; }
+  LpRole operator()(const model::MaxPool&) const { return LpRole::NoLp; }
+  LpRole operator()(const model::Dense&) const { return LpRole::Affine; }
+  LpRole operator()(const model::Conv2d&) const { return LpRole::Affine; }
+  LpRole operator()(const model::Reshape&) const { return LpRole::Affine; }
+  LpRole operator()(const model::BatchNorm&) const { return LpRole::Affine; }
+  LpRole operator()(const model::AddTensors&) const { return LpRole::Affine; }
+  LpRole operator()(const model::SubTensors&) const { return LpRole::Affine; }
+  LpRole operator()(const model::AddConstant&) const { return LpRole::Affine; }
+  LpRole operator()(const model::SubConstant&) const { return LpRole::Affine; }
+  LpRole operator()(const model::MulConstant&) const { return LpRole::Affine; }
+  LpRole operator()(const model::DivConstant&) const { return LpRole::Affine; }
+  LpRole operator()(const model::AveragePool&) const { return LpRole::Affine; }
+  LpRole operator()(const model::Pad&) const { return LpRole::Affine; }
+};
 
 // Every network value as an affine function of the LP's variables v = (x, a): the input, then
 // the outputs a of the unstable unfixed neurons. Stable neurons (fixed ones included: their
@@ -36,7 +65,8 @@ class AffineForms {
     for (std::size_t k = 0; k < nodes.size() && valid_; ++k) {
       const model::Node& node = nodes[k];
       const MatrixXd& z = values_[node.inputs[0]];
-      if (is_relu_like(node.op)) {
+      const LpRole role = model::visit_layer(node.op, LpRoleOf{});
+      if (role == LpRole::Kink) {
         const bounds::Box& box = region.values[node.inputs[0]];
         MatrixXd out(z.rows(), z.cols());
         for (Index i = 0; i < z.rows(); ++i) {
@@ -55,9 +85,7 @@ class AffineForms {
         values_[k + 1] = std::move(out);
         continue;
       }
-      if (std::holds_alternative<model::Sigmoid>(node.op) || std::holds_alternative<model::Tanh>(node.op) ||
-          std::holds_alternative<model::Softmax>(node.op) || std::holds_alternative<model::MaxPool>(node.op) ||
-          std::holds_alternative<model::LeakyRelu>(node.op)) {
+      if (role == LpRole::NoLp) {
         valid_ = false;
         break;
       }
