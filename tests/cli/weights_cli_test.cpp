@@ -1,5 +1,5 @@
-// certnn weights: draws the chosen rows of the first Dense layer as a PNG with the documented
-// geometry; a network that does not start with Dense, a bad --rows, a non-image input and an
+// certnn weights: draws the chosen rows of the first Dense layer, or a first one-channel Conv's
+// kernels, as a PNG with the documented geometry; a network that starts otherwise, a bad --rows, a non-image input and an
 // unwritable --out are one-line errors.
 #include <nlohmann/json.hpp>
 
@@ -39,10 +39,27 @@ TEST_F(Cli, WeightsDrawsTheChosenRowsOfTheFirstDenseLayer) {
   EXPECT_EQ(test::read_file_bytes(out).substr(0, 8), "\x89PNG\r\n\x1a\n");
 }
 
+TEST_F(Cli, WeightsDrawsTheKernelsOfAFirstOneChannelConv) {
+  const fs::path out = path("kernels.png");
+  const RunResult r = run({"weights", torch_file("cnn.onnx").string(), "--out", out.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json summary = nlohmann::json::parse(r.out);
+  EXPECT_EQ(summary["layer"], "/0/Conv");
+  EXPECT_EQ(summary["rows"], nlohmann::json({0, 1, 2, 3}));  // one kernel per output channel
+  EXPECT_EQ(summary["tile"], nlohmann::json({3, 3}));
+}
+
 TEST_F(Cli, WeightsRefusesWhatItCannotDraw) {
   const fs::path model = write_dense_model(path("dense.onnx"), {1, 1, 2, 3});
   const std::string out = path("w.png").string();
-  expect_user_error({"weights", torch_file("cnn.onnx").string(), "--out", out}, {"first layer is Conv"});
+  const fs::path relu_first = path("relu_first.onnx");
+  {
+    model::Network network({1, 4});
+    const model::ValueId relu = network.add("relu", model::Relu{}, {model::kInputValue});
+    network.set_output(network.add("dense", model::Dense{Eigen::MatrixXd::Ones(2, 4), Eigen::VectorXd::Zero(2)}, {relu}));
+    onnx::export_model(network, relu_first.string());
+  }
+  expect_user_error({"weights", relu_first.string(), "--out", out}, {"first layer is Relu"});
   expect_user_error({"weights", model.string(), "--out", out, "--rows", "1,3"}, {"row 3 is out of range"});
   expect_user_error({"weights", model.string(), "--out", out, "--rows", "1,x"}, {"'x' is not a row number"});
   expect_user_error({"weights", model.string(), "--out", out, "--rows", "2-1"}, {"range '2-1' is empty"});

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "certnn/bounds/method.hpp"
+#include "certnn/bounds/width_sweep.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/data/csv.hpp"
 #include "certnn/spec/vnnlib.hpp"
@@ -180,68 +181,60 @@ void run_bounds(const BoundsOptions& o, const model::Network& network,
   if (o.json) std::cout << report.dump() << "\n";
 }
 
-// The seed paper's experiment: softmax appended to the logits, then per ε (log-spaced) the mean
-// over the inputs of the widest output interval, and the mean time, per method.
-void run_sweep(const BoundsOptions& o, model::Network network,
+// The seed paper's experiment (bounds/width_sweep.hpp), one row printed as each ε is done.
+void run_sweep(const BoundsOptions& o, const model::Network& logits,
                const std::vector<std::unique_ptr<bounds::Method>>& methods) {
   const auto [eps_min, eps_max] = parse_sweep(o.sweep);
-  const bool ends_in_softmax =
-      !network.nodes().empty() && std::holds_alternative<model::Softmax>(network.nodes().back().op);
-  if (!ends_in_softmax) {
-    const model::ValueId logits = network.output();
-    network.set_output(network.add("appended_softmax", model::Softmax{network.size(logits)}, {logits}));
+  const model::Network network = bounds::with_softmax_output(logits);
+  std::vector<const bounds::Method*> chosen;
+  for (const auto& m : methods) {
+    m->check(network);
+    chosen.push_back(m.get());
   }
-  for (const auto& m : methods) m->check(network);
-  const bounds::Options options = method_options(o);
   const Eigen::MatrixXd centres = data::read_csv(o.input, network.input_size());
-  const auto domain = parse_domain(o.domain);
-  nlohmann::json rows = nlohmann::json::array();
+  const std::vector<double> eps = bounds::log_spaced(eps_min, eps_max, kSweepPoints);
   if (!o.json) {
     std::cout << std::left << std::setw(12) << "eps";
     for (const auto& m : methods) std::cout << std::setw(24) << (std::string(m->name()) + " width (s)");
     std::cout << "\n";
   }
-  // A row is printed once all its methods are done, so a stopped sweep prints only whole rows.
   const StopOnSignal stop;
   ProgressLine line;
-  int done = 0;
-  for (int k = 0; k < kSweepPoints && !stop.raised(); ++k) {
-    const double eps = kSweepPoints == 1 ? eps_max
-                                         : eps_min * std::pow(eps_max / eps_min, static_cast<double>(k) / (kSweepPoints - 1));
-    const std::vector<bounds::Box> sets = balls(centres, eps, domain);
-    nlohmann::json per_method = nlohmann::json::object();
-    std::ostringstream row;
-    row << std::left << std::setw(12) << std::setprecision(4) << eps;
-    for (const auto& m : methods) {
-      double widest_sum = 0, seconds = 0;
-      for (std::size_t b = 0; b < sets.size() && !stop.raised(); ++b) {
-        line.update([&] {
-          std::ostringstream status;
-          status << "bounds --sweep: " << done << "/" << kSweepPoints << " eps values done; eps " << std::setprecision(4)
-                 << eps << ", " << m->name() << ", input " << b + 1 << "/" << sets.size();
-          return status.str();
-        });
-        const Timed run = run_method(*m, network, sets[b], options);
-        widest_sum += run.result.output.width().maxCoeff();
-        seconds += run.seconds;
-      }
-      const double mean_widest = widest_sum / static_cast<double>(sets.size());
-      const double mean_seconds = seconds / static_cast<double>(sets.size());
-      per_method[std::string(m->name())] = {{"mean_max_width", mean_widest}, {"seconds", mean_seconds}};
-      std::ostringstream cell;
-      cell << std::setprecision(4) << mean_widest << " (" << std::setprecision(2) << mean_seconds << ")";
-      row << std::setw(24) << cell.str();
-    }
-    if (stop.raised()) break;
+  bounds::WidthSweepOptions options;
+  options.bounds = method_options(o);
+  options.domain = parse_domain(o.domain);
+  options.stop = stop.flag();
+  options.progress = [&](std::size_t k, const bounds::Method& m, Eigen::Index c) {
+    line.update([&] {
+      std::ostringstream status;
+      status << "bounds --sweep: " << k << "/" << kSweepPoints << " eps values done; eps " << std::setprecision(4)
+             << eps[k] << ", " << m.name() << ", input " << c + 1 << "/" << centres.rows();
+      return status.str();
+    });
+  };
+  options.point_done = [&](const bounds::WidthSweepPoint& point) {
     line.clear();
-    if (!o.json) std::cout << row.str() << "\n" << std::flush;
-    rows.push_back({{"eps", eps}, {"methods", per_method}});
-    ++done;
-  }
+    if (o.json) return;
+    std::cout << std::left << std::setw(12) << std::setprecision(4) << point.eps;
+    for (const auto& m : point.methods) {
+      std::ostringstream cell;
+      cell << std::setprecision(4) << m.mean_max_width << " (" << std::setprecision(2) << m.seconds << ")";
+      std::cout << std::setw(24) << cell.str();
+    }
+    std::cout << "\n" << std::flush;
+  };
+  const std::vector<bounds::WidthSweepPoint> points = bounds::width_sweep(network, chosen, centres, eps, options);
   line.clear();
   if (stop.raised())
-    StopOnSignal::report(std::to_string(done) + " of " + std::to_string(kSweepPoints) + " eps values done");
-  if (o.json) std::cout << nlohmann::json{{"sweep", rows}}.dump() << "\n";
+    StopOnSignal::report(std::to_string(points.size()) + " of " + std::to_string(kSweepPoints) + " eps values done");
+  if (!o.json) return;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& point : points) {
+    nlohmann::json per_method = nlohmann::json::object();
+    for (const auto& m : point.methods) per_method[m.method] = {{"mean_max_width", m.mean_max_width}, {"seconds", m.seconds}};
+    rows.push_back({{"eps", point.eps}, {"methods", per_method}});
+  }
+  std::cout << nlohmann::json{{"sweep", rows}}.dump() << "\n";
 }
 
 void run(const BoundsOptions& o) {

@@ -1,9 +1,10 @@
-// certnn weights MODEL --out FILE.png: the first Dense layer's rows drawn as images of the
-// network's input (report/weight_image.hpp), so that one sees which pixels a unit weighs.
+// certnn weights MODEL --out FILE.png: the first layer's filters (report/first_layer.hpp) drawn
+// as images (report/weight_image.hpp), so that one sees which pixels a unit weighs.
 #include <charconv>
 #include <iostream>
 
 #include "certnn/core/error.hpp"
+#include "certnn/report/first_layer.hpp"
 #include "certnn/report/weight_image.hpp"
 #include "cli_common.hpp"
 #include "commands.hpp"
@@ -18,18 +19,6 @@ struct WeightsOptions {
   std::int64_t scale = 4;
   bool json = false;
 };
-
-// The first Dense layer, reached from the input through Reshape nodes only: its columns are
-// then the input's pixels in row-major order. Any other first layer is refused by kind.
-const model::Node& first_dense(const model::Network& network, const std::string& path) {
-  for (const auto& node : network.nodes()) {
-    if (std::holds_alternative<model::Reshape>(node.op)) continue;
-    if (std::holds_alternative<model::Dense>(node.op)) return node;
-    throw Unsupported("weights: " + path + ": the first layer is " + std::string(model::kind_name(node.op)) +
-                      " (node '" + node.name + "'); only a first Dense layer (after Reshape/Flatten) is drawn");
-  }
-  throw Unsupported("weights: " + path + ": the network has no Dense layer");
-}
 
 std::int64_t parse_row(std::string_view text, const std::string& list) {
   std::int64_t value = -1;
@@ -56,7 +45,7 @@ std::vector<Eigen::Index> parse_rows(const std::string& list, Eigen::Index row_c
     const std::int64_t last = dash == std::string_view::npos ? first : parse_row(item.substr(dash + 1), list);
     if (last < first) throw Error("--rows '" + list + "': the range '" + std::string(item) + "' is empty");
     if (last >= row_count)
-      throw Error("--rows '" + list + "': row " + std::to_string(last) + " is out of range (Dense '" +
+      throw Error("--rows '" + list + "': row " + std::to_string(last) + " is out of range (layer '" +
                   layer + "' has rows 0 to " + std::to_string(row_count - 1) + ")");
     for (std::int64_t r = first; r <= last; ++r) rows.push_back(static_cast<Eigen::Index>(r));
     if (comma == std::string_view::npos) break;
@@ -67,9 +56,16 @@ std::vector<Eigen::Index> parse_rows(const std::string& list, Eigen::Index row_c
 
 void run_weights(const WeightsOptions& options) {
   const model::Network network = load_model(options.model);
-  const model::Node& node = first_dense(network, options.model);
-  const auto& weight = std::get<model::Dense>(node.op).weight;
-  const report::TileShape tile = report::image_shape_of(network.input_shape());
+  const report::FirstLayerFilters filters = [&] {
+    try {
+      return report::first_layer_filters(network);
+    } catch (const Unsupported& e) {
+      throw Unsupported("weights: " + options.model + ": " + e.what());
+    }
+  }();
+  const model::Node& node = *filters.node;
+  const Eigen::MatrixXd& weight = filters.rows;
+  const report::TileShape tile = filters.tile;
   const std::vector<Eigen::Index> rows = parse_rows(options.rows, weight.rows(), node.name);
 
   Eigen::MatrixXd selected(static_cast<Eigen::Index>(rows.size()), weight.cols());
@@ -92,7 +88,7 @@ void run_weights(const WeightsOptions& options) {
   }
   std::cout << "wrote " << options.out << " (" << drawn.image.width << " x " << drawn.image.height << " pixels): "
             << rows.size() << (rows.size() == 1 ? " tile" : " tiles") << " of " << tile.height << " x " << tile.width
-            << " from Dense '" << node.name << "'; red = +" << format_real(drawn.max_abs) << ", white = 0, blue = -"
+            << " from " << model::kind_name(node.op) << " '" << node.name << "'; red = +" << format_real(drawn.max_abs) << ", white = 0, blue = -"
             << format_real(drawn.max_abs) << "\n";
 }
 
@@ -100,7 +96,7 @@ void run_weights(const WeightsOptions& options) {
 
 Action register_weights(CLI::App& app) {
   auto options = std::make_shared<WeightsOptions>();
-  auto* cmd = app.add_subcommand("weights", "Draw the first Dense layer's rows as images of the input (PNG)");
+  auto* cmd = app.add_subcommand("weights", "Draw the first layer's filters (Dense rows, one-channel Conv kernels) as images (PNG)");
   cmd->add_option("model", options->model, "ONNX model file")->required();
   cmd->add_option("--out", options->out, "PNG file to write")->required();
   cmd->add_option("--rows", options->rows, "Rows to draw, e.g. 0,3,5-9 (default: all)");

@@ -23,11 +23,14 @@ Action register_weights(CLI::App& app);
 Action register_serve(CLI::App& app);
 Action register_guard(CLI::App& app);
 Action register_methods(CLI::App& app);
+Action register_report(CLI::App& app);
 // The suite sets exit_status to 2 when an answer contradicts the expected one: the run itself
 // succeeded, but scripts must be able to tell.
 Action register_suite(CLI::App& app, int& exit_status);
 // gradcheck sets exit_status to 1 when the gradients disagree beyond the tolerance, after
 // printing its report.
 Action register_gradcheck(CLI::App& app, int& exit_status);
+// check sets exit_status to 3 when a check of the policy fails.
+Action register_check(CLI::App& app, int& exit_status);
 
 }  // namespace certnn::cli

@@ -60,8 +60,10 @@ int main(int argc, char** argv) {
                                                     certnn::cli::register_serve(app),
                                                     certnn::cli::register_guard(app),
                                                     certnn::cli::register_methods(app),
+                                                    certnn::cli::register_report(app),
                                                     certnn::cli::register_suite(app, exit_status),
-                                                    certnn::cli::register_gradcheck(app, exit_status)};
+                                                    certnn::cli::register_gradcheck(app, exit_status),
+                                                    certnn::cli::register_check(app, exit_status)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -52,18 +52,60 @@ bool certifies(const bounds::Method& method, const model::Network& margins, cons
   return result.sound && (result.output.lower.array() > 0.0).all();
 }
 
+namespace {
+
+// The largest radius searched and the tolerance, checked.
+double search_limit(const RadiusOptions& options, Index dimension) {
+  const double max_eps = options.max_eps ? *options.max_eps : domain_diameter(options.attack, dimension);
+  if (!(std::isfinite(max_eps) && max_eps > 0.0))
+    throw Error("radius: the largest radius to search must be a finite number > 0");
+  const double tolerance = options.relative_tolerance;
+  if (!(tolerance >= kSmallestTolerance && tolerance < 1.0))
+    throw Error("radius: the relative tolerance must lie in [1e-12, 1)");
+  return max_eps;
+}
+
+// Certified: the radius is shrunk geometrically until it is proved, then bisected between the
+// proved radius and the refuted one above it.
+double search_certified(const bounds::Method& method, const model::Network& margins, const Eigen::VectorXd& input,
+                        double max_eps, const RadiusOptions& options) {
+  const auto proves = [&](double eps) {
+    return certifies(method, margins, input, eps, options.attack.domain, options.bounds);
+  };
+  if (!proves(0.0)) return 0.0;  // not even the input itself: misclassified, or a margin too thin
+  double refuted = max_eps;
+  double proved = max_eps;
+  while (!proves(proved)) {
+    refuted = proved;
+    proved /= kShrinkFactor;
+    if (proved < kSmallestRadius) return 0.0;
+  }
+  for (int step = 0; step < kMaxBisections && refuted - proved > options.relative_tolerance * refuted; ++step) {
+    const double mid = 0.5 * (proved + refuted);
+    if (!(proved < mid && mid < refuted)) break;
+    (proves(mid) ? proved : refuted) = mid;
+  }
+  return proved;
+}
+
+}  // namespace
+
+double certified_radius(const model::Network& network, const Eigen::VectorXd& input, std::int64_t label,
+                        const RadiusOptions& options) {
+  const auto method = bounds::make_sound_method(options.method, "radius");
+  const model::Network margins = margin_network(network, label);
+  method->check(margins);
+  return search_certified(*method, margins, input, search_limit(options, input.size()), options);
+}
+
 Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& input, std::int64_t label,
                          const RadiusOptions& options) {
   const auto method = bounds::make_sound_method(options.method, "radius");
   const model::Network margins = margin_network(network, label);
   method->check(margins);
   check_options(options.attack, network);
-  const double max_eps = options.max_eps ? *options.max_eps : domain_diameter(options.attack, input.size());
-  if (!(std::isfinite(max_eps) && max_eps > 0.0))
-    throw Error("radius: the largest radius to search must be a finite number > 0");
+  const double max_eps = search_limit(options, input.size());
   const double tolerance = options.relative_tolerance;
-  if (!(tolerance >= kSmallestTolerance && tolerance < 1.0))
-    throw Error("radius: the relative tolerance must lie in [1e-12, 1)");
   const std::int64_t labels[] = {label};
   Radius radius;
   radius.label = label;
@@ -109,25 +151,8 @@ Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& i
   }
 
   // Certified: searched on its own, so that certified ≤ attacked is a check of the method's
-  // soundness rather than a consequence of the search. The radius is shrunk geometrically until
-  // it is proved, then bisected between the proved radius and the refuted one above it.
-  const auto proves = [&](double eps) {
-    return certifies(*method, margins, input, eps, options.attack.domain, options.bounds);
-  };
-  if (!proves(0.0)) return radius;  // not even the input itself: misclassified, or a margin too thin
-  double refuted = max_eps;
-  double proved = max_eps;
-  while (!proves(proved)) {
-    refuted = proved;
-    proved /= kShrinkFactor;
-    if (proved < kSmallestRadius) return radius;  // certified stays 0
-  }
-  for (int step = 0; step < kMaxBisections && refuted - proved > tolerance * refuted; ++step) {
-    const double mid = 0.5 * (proved + refuted);
-    if (!(proved < mid && mid < refuted)) break;
-    (proves(mid) ? proved : refuted) = mid;
-  }
-  radius.certified = proved;
+  // soundness rather than a consequence of the search.
+  radius.certified = search_certified(*method, margins, input, max_eps, options);
   return radius;
 }
 

@@ -57,4 +57,9 @@ bool certifies(const bounds::Method& method, const model::Network& margins, cons
 Radius robustness_radius(const model::Network& network, const Eigen::VectorXd& input, std::int64_t label,
                          const RadiusOptions& options);
 
+// The certified side alone (Radius::certified, no attack): the same search, the same errors
+// except those of the attack options, which it does not use.
+double certified_radius(const model::Network& network, const Eigen::VectorXd& input, std::int64_t label,
+                        const RadiusOptions& options);
+
 }  // namespace certnn::attack

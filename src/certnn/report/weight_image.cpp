@@ -59,7 +59,11 @@ std::array<std::uint8_t, 3> diverging_colour(double value, double max_abs) {
   return {255, 255, 255};
 }
 
-WeightImage render_weight_rows(const Eigen::MatrixXd& rows, TileShape tile, const WeightImageOptions& options) {
+namespace {
+
+// The tile grid of render_weight_rows, each weight painted by colour(value).
+template <class Colour>
+RgbImage render_tiles(const Eigen::MatrixXd& rows, TileShape tile, const WeightImageOptions& options, Colour&& colour) {
   check_rows(rows, tile, options);
   const std::int64_t count = rows.rows();
   const std::int64_t grid_cols = isqrt(count - 1) + 1;  // ceil(sqrt(count))
@@ -74,9 +78,7 @@ WeightImage render_weight_rows(const Eigen::MatrixXd& rows, TileShape tile, cons
                 std::to_string(tile.width) + " at scale " + std::to_string(options.scale) +
                 " exceed 2^26 pixels; draw fewer rows or a smaller scale");
 
-  WeightImage out;
-  out.max_abs = rows.cwiseAbs().maxCoeff();
-  RgbImage& image = out.image;
+  RgbImage image;
   image.width = static_cast<std::int64_t>(width_d);
   image.height = static_cast<std::int64_t>(height_d);
   image.pixels.resize(static_cast<std::size_t>(3 * image.width * image.height));
@@ -88,13 +90,31 @@ WeightImage render_weight_rows(const Eigen::MatrixXd& rows, TileShape tile, cons
     const std::int64_t top = (k / grid_cols) * (tile.height * scale + 1) + 1;
     for (std::int64_t y = 0; y < tile.height * scale; ++y) {
       for (std::int64_t x = 0; x < tile.width * scale; ++x) {
-        const auto colour = diverging_colour(rows(k, (y / scale) * tile.width + x / scale), out.max_abs);
+        const std::array<std::uint8_t, 3> c = colour(rows(k, (y / scale) * tile.width + x / scale));
         const auto offset = static_cast<std::size_t>(3 * ((top + y) * image.width + left + x));
-        std::copy(colour.begin(), colour.end(), &image.pixels[offset]);
+        std::copy(c.begin(), c.end(), &image.pixels[offset]);
       }
     }
   }
+  return image;
+}
+
+}  // namespace
+
+WeightImage render_weight_rows(const Eigen::MatrixXd& rows, TileShape tile, const WeightImageOptions& options) {
+  WeightImage out;
+  out.max_abs = rows.size() > 0 && rows.allFinite() ? rows.cwiseAbs().maxCoeff() : 0.0;
+  out.image = render_tiles(rows, tile, options, [&](double w) { return diverging_colour(w, out.max_abs); });
   return out;
+}
+
+RgbImage render_input_rows(const Eigen::MatrixXd& rows, TileShape tile, double lower, double upper,
+                           const WeightImageOptions& options) {
+  if (!(lower < upper)) throw Error("input image: the value range must have lower < upper");
+  return render_tiles(rows, tile, options, [&](double v) {
+    const auto grey = static_cast<std::uint8_t>(std::lround(255.0 * std::clamp((v - lower) / (upper - lower), 0.0, 1.0)));
+    return std::array<std::uint8_t, 3>{grey, grey, grey};
+  });
 }
 
 }  // namespace certnn::report

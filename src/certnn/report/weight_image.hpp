@@ -42,4 +42,9 @@ std::array<std::uint8_t, 3> diverging_colour(double value, double max_abs);
 // on a non-finite weight, a shape mismatch, no rows, scale < 1, or an image over 2^26 pixels.
 WeightImage render_weight_rows(const Eigen::MatrixXd& rows, TileShape tile, const WeightImageOptions& options);
 
+// Inputs as pictures, in the same grid: grey from black at `lower` to white at `upper` (values
+// outside are clamped). The same errors, and lower < upper.
+RgbImage render_input_rows(const Eigen::MatrixXd& rows, TileShape tile, double lower, double upper,
+                           const WeightImageOptions& options);
+
 }  // namespace certnn::report
