@@ -102,6 +102,22 @@ TEST(Radius, TheBracketNeverInvertsOnRandomNetworks) {
   }
 }
 
+TEST(Radius, TheCertifiedSideAloneIsTheBracketsCertifiedSide) {
+  std::mt19937 random = certnn::testing::seeded_generator();
+  const model::Network network = testing::random_mlp(random, 8, 16, 4);
+  const Eigen::MatrixXd points = testing::points_in_unit_box(random, 8, 4);
+  for (Index s = 0; s < points.cols(); ++s) {
+    const VectorXd x = points.col(s);
+    const std::int64_t label = predict(network, x).front();
+    for (const std::int64_t claimed : {label, (label + 1) % 4}) {  // a wrong label certifies 0
+      const RadiusOptions options = options_for("crown", bounds::Domain{0.0, 1.0}, 1.0);
+      const double alone = certified_radius(network, x, claimed, options);
+      EXPECT_EQ(alone, robustness_radius(network, x, claimed, options).certified);
+      if (claimed != label) EXPECT_EQ(alone, 0.0);
+    }
+  }
+}
+
 TEST(Radius, TheBracketNeverInvertsOnExportedNetworks) {
   for (const std::string name : {"mlp_relu", "mlp_tanh", "cnn", "residual_mlp"}) {
     SCOPED_TRACE(name);

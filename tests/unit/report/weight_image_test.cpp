@@ -96,6 +96,20 @@ TEST(RenderWeightRows, RefusesBadInput) {
   }
 }
 
+TEST(RenderInputRows, GreyFromLowerToUpperClampedOutside) {
+  Eigen::MatrixXd rows(1, 4);
+  rows << 0.0, 0.5, 1.0, 2.0;  // 2.0 lies above the range: drawn white
+  const RgbImage image = render_input_rows(rows, {1, 4}, 0.0, 1.0, {.scale = 1});
+  ASSERT_EQ(image.width, 6);   // one tile of 4 and a 1-pixel border on each side
+  ASSERT_EQ(image.height, 3);
+  const auto pixel = [&](std::int64_t x, std::int64_t y) { return image.pixels[static_cast<std::size_t>(3 * (y * image.width + x))]; };
+  EXPECT_EQ(pixel(1, 1), 0);
+  EXPECT_EQ(pixel(2, 1), 128);
+  EXPECT_EQ(pixel(3, 1), 255);
+  EXPECT_EQ(pixel(4, 1), 255);
+  EXPECT_THROW(render_input_rows(rows, {1, 4}, 1.0, 1.0, {}), Error);
+}
+
 TEST(ImageShapeOf, OneChannelImagesAndSquareVectors) {
   auto shape = [](const Shape& s) {
     const TileShape t = image_shape_of(s);
