@@ -30,9 +30,10 @@ StabilityReportOptions default_report_options(bool quick) {
     options.width_centres = 2;
     options.linf_eps = {0.0, 0.02, 0.05, 0.1, 0.2};
     options.l2_eps = {0.0, 0.25, 0.5, 1.0};
-    options.samples = 60;
-    options.radius_inputs = 12;
+    options.samples = 50;
+    options.radius_inputs = 10;
     options.steps = 20;
+    options.every_target = false;
   } else {
     options.width_eps = bounds::log_spaced(1e-3, 0.3, 12);
     options.linf_eps = {0.0, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3};
@@ -176,6 +177,7 @@ StabilityReport measure_stability_report(const model::Network& network, const st
   radius_options.attack.loss = attack::LossKind::Margin;
   radius_options.attack.domain = options.domain;
   radius_options.attack.seed = options.seed;
+  radius_options.every_target = options.every_target;
   radius_options.relative_tolerance = 0.02;
   if (!options.domain) radius_options.max_eps = 1.0;
   for (Eigen::Index s = 0; s < radius_count && !stopped(); ++s) {

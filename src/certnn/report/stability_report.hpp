@@ -36,6 +36,7 @@ struct StabilityReportOptions {
   std::int64_t closest = 4;           // inputs shown with their closest adversarial example
   int steps = 40;                     // PGD steps per restart (accuracy and radii)
   int restarts = 1;
+  bool every_target = true;           // radii: attack each class in turn where PGD fails (radius.hpp)
   std::optional<bounds::Domain> domain = bounds::Domain{0.0, 1.0};
   std::uint64_t seed = 0;
   const std::atomic<bool>* stop = nullptr;              // raised: stop soon, keeping what is done

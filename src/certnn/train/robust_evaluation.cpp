@@ -40,7 +40,7 @@ class LinfCertifier final : public Certifier {
  public:
   LinfCertifier(const model::Network& network, const RobustEvaluationOptions& options)
       : network_(network), options_(options), method_(bounds::make_sound_method(options.method, "evaluate")),
-        margins_(static_cast<std::size_t>(network.output_size())) {}
+        point_method_(bounds::make_method("ibp")), margins_(static_cast<std::size_t>(network.output_size())) {}
 
   bool certifies(const Eigen::VectorXd& x, std::int64_t label) override {
     auto& margin = margins_[static_cast<std::size_t>(label)];
@@ -48,13 +48,17 @@ class LinfCertifier final : public Certifier {
       margin = attack::margin_network(network_, label);
       method_->check(*margin);
     }
-    return attack::certifies(*method_, *margin, x, options_.eps, options_.domain, options_.bounds);
+    // A ball of radius 0 is the point itself: interval propagation of [x, x] encloses the margins
+    // as tightly as any method (only rounding widens them), at a fraction of the cost.
+    const bounds::Method& method = options_.eps == 0.0 ? *point_method_ : *method_;
+    return attack::certifies(method, *margin, x, options_.eps, options_.domain, options_.bounds);
   }
 
  private:
   const model::Network& network_;
   const RobustEvaluationOptions& options_;
   std::unique_ptr<bounds::Method> method_;
+  std::unique_ptr<bounds::Method> point_method_;
   std::vector<std::optional<model::Network>> margins_;
 };
 

@@ -1,0 +1,38 @@
+// One figure of several certnn reports drawn together as static SVG, the models told apart by the
+// line's dash (and the point's shape): the founding experiments compare models this way.
+//   node tools/vega/combine_reports.mjs FIGURE OUT.svg LABEL=REPORT_DIR [LABEL=REPORT_DIR ...]
+// FIGURE is a line figure of the reports' specs.json ("widths" or "accuracy"); each report's rows
+// get a field "model" holding its LABEL. Exits 1 with one line on error.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+
+const [figure, out, ...reports] = process.argv.slice(2);
+try {
+  if (!figure || !out || reports.length === 0) throw new Error('usage: combine_reports.mjs FIGURE OUT.svg LABEL=DIR ...');
+  let spec = null;
+  const rows = [];
+  const labels = [];
+  for (const entry of reports) {
+    const at = entry.indexOf('=');
+    if (at <= 0) throw new Error(`'${entry}' is not LABEL=REPORT_DIR`);
+    const [label, dir] = [entry.slice(0, at), entry.slice(at + 1)];
+    const specs = JSON.parse(readFileSync(join(dir, 'specs.json'), 'utf8'));
+    if (!(figure in specs)) throw new Error(`${dir}/specs.json has no figure ${figure}`);
+    if (!specs[figure].encoding || !specs[figure].data) throw new Error(`figure ${figure} is not a single-view line figure`);
+    spec ??= structuredClone(specs[figure]);
+    for (const row of specs[figure].data.values) rows.push({ ...row, model: label });
+    labels.push(label);
+  }
+  spec.data = { name: 'table', values: rows };
+  spec.encoding.strokeDash = { field: 'model', type: 'nominal', sort: labels, title: 'model' };
+  spec.encoding.shape = { field: 'model', type: 'nominal', sort: labels, title: 'model' };
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  writeFileSync(out, await view.toSVG());
+  view.finalize();
+  console.log(out);
+} catch (error) {
+  console.error(`combine_reports: ${error.message}`);
+  process.exit(1);
+}
