@@ -1,14 +1,22 @@
 // One figure of several certnn reports drawn together as static SVG, the models told apart by the
 // line's dash (and the point's shape): the founding experiments compare models this way.
-//   node tools/vega/combine_reports.mjs FIGURE OUT.svg LABEL=REPORT_DIR [LABEL=REPORT_DIR ...]
+//   node tools/vega/combine_reports.mjs FIGURE OUT.svg [--filter EXPR] LABEL=REPORT_DIR ...
 // FIGURE is a line figure of the reports' specs.json ("widths" or "accuracy"); each report's rows
-// get a field "model" holding its LABEL. Exits 1 with one line on error.
+// get a field "model" holding its LABEL. --filter keeps the rows a Vega expression over `datum`
+// holds for (e.g. "datum.measure == 'certified'") and then tells the models apart by colour.
+// Exits 1 with one line on error.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import * as vegaLite from 'vega-lite';
 
-const [figure, out, ...reports] = process.argv.slice(2);
+const [figure, out, ...rest] = process.argv.slice(2);
+let filter = null;
+const reports = [];
+for (let i = 0; i < rest.length; ++i) {
+  if (rest[i] === '--filter') filter = rest[++i];
+  else reports.push(rest[i]);
+}
 try {
   if (!figure || !out || reports.length === 0) throw new Error('usage: combine_reports.mjs FIGURE OUT.svg LABEL=DIR ...');
   let spec = null;
@@ -26,8 +34,14 @@ try {
     labels.push(label);
   }
   spec.data = { name: 'table', values: rows };
-  spec.encoding.strokeDash = { field: 'model', type: 'nominal', sort: labels, title: 'model' };
-  spec.encoding.shape = { field: 'model', type: 'nominal', sort: labels, title: 'model' };
+  const byModel = { field: 'model', type: 'nominal', sort: labels, title: 'model' };
+  if (filter) {
+    spec.transform = [...(spec.transform ?? []), { filter }];
+    spec.encoding.color = byModel;
+  } else {
+    spec.encoding.strokeDash = byModel;
+    spec.encoding.shape = byModel;
+  }
   const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
   writeFileSync(out, await view.toSVG());
   view.finalize();

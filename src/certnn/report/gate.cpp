@@ -195,7 +195,9 @@ GateOutcome run_gate(const model::Network& network, const std::vector<std::strin
       } else {
         judge.at_least("min_median_certified_radius", median(radii), threshold,
                        "median over " + std::to_string(n) + " test samples of the " + policy.method +
-                           "-certified Linf radius (0 where misclassified)");
+                           "-certified Linf radius (0 where misclassified" +
+                           (policy.norm == attack::Norm::L2 ? "; the Linf ball holds the L2 ball of the same radius)"
+                                                            : ")"));
       }
     }
   }
