@@ -2,11 +2,16 @@
 // on random orthogonal linear networks, IBP's output width grows with depth like
 // (E‖row of |W|‖₁)^depth ≈ (√(2n/π))^depth relative to the input, while the exact output width
 // does not grow at all; affine and doubleton arithmetic stay at the exact width (to rounding).
-// Prints, per width n and depth, each method's width divided by the exact width.
+// Prints, per width n and depth, each method's width divided by the exact width; with a file
+// argument also writes the figure as a Vega-Lite spec {"orthogonal": spec}, which
+// tools/vega/render_svg.mjs draws:
+//   build/bench/orthogonal_experiment [SPECS.json]
 #include <Eigen/QR>
 #include <cmath>
 #include <iomanip>
 #include <iostream>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <numbers>
 #include <random>
 
@@ -23,10 +28,29 @@ Eigen::MatrixXd random_orthogonal(Eigen::Index n, std::mt19937& rng) {
   return Eigen::HouseholderQR<Eigen::MatrixXd>(a).householderQ();
 }
 
+
+// Width ratio against depth, log scale, one panel per width n; the theorem's growth dashed.
+nlohmann::json figure(nlohmann::json rows) {
+  return {{"$schema", "https://vega.github.io/schema/vega-lite/v6.json"},
+          {"title", "Random orthogonal networks: output width / exact width against depth"},
+          {"data", {{"name", "table"}, {"values", std::move(rows)}}},
+          {"width", 150},
+          {"height", 180},
+          {"mark", {{"type", "line"}, {"point", true}}},
+          {"encoding",
+           {{"x", {{"field", "depth"}, {"type", "quantitative"}}},
+            {"y", {{"field", "ratio"}, {"type", "quantitative"}, {"scale", {{"type", "log"}}},
+                   {"title", "width / exact width"}}},
+            {"color", {{"field", "method"}, {"type", "nominal"}}},
+            {"strokeDash", {{"field", "bound"}, {"type", "nominal"}, {"title", ""}}},
+            {"column", {{"field", "n"}, {"type", "ordinal"}, {"title", "width n"}}}}}};
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   constexpr double kRadius = 0.01;
+  nlohmann::json rows = nlohmann::json::array();
   std::vector<std::string> methods;
   for (const std::string& name : bounds::method_names())
     if (name != "sample" && bounds::make_method(name)) methods.push_back(name);
@@ -54,12 +78,19 @@ int main() {
       const double exact = (2.0 * kRadius * product.cwiseAbs().rowwise().sum()).mean();
       const double theorem = std::pow(std::sqrt(2.0 * static_cast<double>(n) / std::numbers::pi), depth - 1);
       std::cout << std::setw(6) << n << std::setw(7) << depth << std::setw(14) << std::setprecision(4) << theorem;
+      rows.push_back({{"n", n}, {"depth", depth}, {"method", "ibp"}, {"bound", "theorem 2.1"}, {"ratio", theorem}});
       for (const auto& m : methods) {
         const bounds::Box out = bounds::make_method(m)->propagate(net, box, bounds::Options{}).output;
-        std::cout << std::setw(14) << std::setprecision(6) << out.width().mean() / exact;
+        const double ratio = out.width().mean() / exact;
+        std::cout << std::setw(14) << std::setprecision(6) << ratio;
+        rows.push_back({{"n", n}, {"depth", depth}, {"method", m}, {"bound", "measured"}, {"ratio", ratio}});
       }
       std::cout << "\n";
     }
+  }
+  if (argc > 1) {
+    std::ofstream(argv[1]) << nlohmann::json{{"orthogonal", figure(std::move(rows))}}.dump(1) << "\n";
+    std::cout << "figure spec written to " << argv[1] << "\n";
   }
   return 0;
 }
