@@ -1,9 +1,10 @@
 // One figure of several certnn reports drawn together as static SVG, the models told apart by the
 // line's dash (and the point's shape): the founding experiments compare models this way.
-//   node tools/vega/combine_reports.mjs FIGURE OUT.svg [--filter EXPR] LABEL=REPORT_DIR ...
+//   node tools/vega/combine_reports.mjs FIGURE OUT.svg [--filter EXPR] [--title TEXT] LABEL=REPORT_DIR ...
 // FIGURE is a line figure of the reports' specs.json ("widths" or "accuracy"); each report's rows
 // get a field "model" holding its LABEL. --filter keeps the rows a Vega expression over `datum`
-// holds for (e.g. "datum.measure == 'certified'") and then tells the models apart by colour.
+// holds for (e.g. "datum.measure == 'certified'") and then tells the models apart by colour;
+// --title replaces the figure's title.
 // Exits 1 with one line on error.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,9 +13,11 @@ import * as vegaLite from 'vega-lite';
 
 const [figure, out, ...rest] = process.argv.slice(2);
 let filter = null;
+let title = null;
 const reports = [];
 for (let i = 0; i < rest.length; ++i) {
   if (rest[i] === '--filter') filter = rest[++i];
+  else if (rest[i] === '--title') title = rest[++i];
   else reports.push(rest[i]);
 }
 try {
@@ -34,6 +37,7 @@ try {
     labels.push(label);
   }
   spec.data = { name: 'table', values: rows };
+  if (title) spec.title = title;
   const byModel = { field: 'model', type: 'nominal', sort: labels, title: 'model' };
   if (filter) {
     spec.transform = [...(spec.transform ?? []), { filter }];
