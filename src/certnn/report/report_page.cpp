@@ -233,10 +233,13 @@ std::vector<Picture> pictures(const StabilityReport& r, ordered_json& listed) {
   } else {
     listed["filters"] = {{"refused", r.filters_refusal}};
   }
-  if (r.image) {
+  const std::vector<const RadiusBracket*> closest = closest_inputs(r, 4);
+  if (r.image && !closest.empty()) {
+    // Grey from the domain's lower end to its upper one; without a domain, over the inputs' range.
     const double lo = r.domain ? r.domain->lower : r.test_inputs.minCoeff();
-    const double hi = r.domain ? r.domain->upper : std::max(r.test_inputs.maxCoeff(), lo + 1.0);
-    for (const RadiusBracket* b : closest_inputs(r, 4)) {
+    const double top = r.domain ? r.domain->upper : r.test_inputs.maxCoeff();
+    const double hi = top > lo ? top : lo + 1.0;
+    for (const RadiusBracket* b : closest) {
       Eigen::MatrixXd pair(2, r.test_inputs.rows());
       pair.row(0) = r.test_inputs.col(b->index).transpose();
       pair.row(1) = b->adversarial->transpose();
