@@ -11,6 +11,11 @@
 // value inequality (generalised Jacobians at kinks lie in the same set) the pair's Lipschitz
 // constant is at most that, bounded by collatz_upper. The smaller of it and the product of the
 // three layers' bounds is kept.
+//
+// And a gradient-step block x − M σ(A x + a) (AddTensors of x and −M σ(·), or SubTensors),
+// M = s Aᵀ + E with s ≥ 0, has Jacobian I − s AᵀDA − E D A: symmetric part with eigenvalues in
+// [1 − s c ‖A‖₂², 1], so its constant is at most max(1, s c ‖A‖₂² − 1) + c ‖E‖₂ ‖A‖₂, which is 1
+// for the non-expansive blocks of train/stable_blocks.hpp; the smaller of it and the sum is kept.
 #pragma once
 
 #include <optional>
@@ -25,7 +30,7 @@ namespace certnn::stability {
 struct LipschitzUpper {
   double output = 0.0;        // the bound for the network's output
   std::vector<double> value;  // the bound for every network value (index = ValueId)
-  int tightened = 0;          // number of linear–activation–linear chains where the pair bound won
+  int tightened = 0;          // chains and gradient-step blocks where the tighter bound won
 };
 
 // The parts of the tightened chains, shared with the margin bounds (margin_lipschitz.hpp).

@@ -1,6 +1,7 @@
 // The global Lipschitz bounds (stability/lipschitz_upper.hpp, lipschitz_lower.hpp): the lower
 // bound never exceeds the upper one, random difference quotients never exceed the upper bound,
-// on every test network; a single dense layer's bound is its exact spectral norm; residual sums.
+// on every test network; a single dense layer's bound is its exact spectral norm; residual sums;
+// gradient-step blocks x − h Aᵀσ(Ax + a) are bounded as a whole.
 #include "certnn/stability/lipschitz_upper.hpp"
 
 #include <gtest/gtest.h>
@@ -110,6 +111,53 @@ TEST(LipschitzBounds, ActivationChainsTighten) {
   const LipschitzUpper upper = lipschitz_upper(network, layer_stabilities(network));
   EXPECT_EQ(upper.tightened, 1);
   EXPECT_LE(upper.output, 1e-100);
+}
+
+// x ± M σ(A x + a) with M = ∓h Aᵀ + E: the block as a whole, h c ‖A‖² = `step` for σ = Relu or
+// Tanh (c = 1); E a perturbation of the given size.
+model::Network gradient_block(std::mt19937& random, double step, bool subtract, bool smooth, double perturbation) {
+  std::normal_distribution<double> normal;
+  const MatrixXd a = MatrixXd::NullaryExpr(5, 6, [&] { return normal(random); });
+  const double norm = Eigen::JacobiSVD<MatrixXd>(a).singularValues()[0];
+  const double h = step / (norm * norm);
+  MatrixXd m = h * a.transpose() + perturbation * MatrixXd::NullaryExpr(6, 5, [&] { return normal(random); });
+  if (!subtract) m = -m;
+  model::Network network({1, 6});
+  const auto inner = network.add("inner", model::Dense{a, VectorXd::NullaryExpr(5, [&] { return normal(random); })},
+                                 {model::kInputValue});
+  const auto act = smooth ? network.add("tanh", model::Tanh{}, {inner}) : network.add("relu", model::Relu{}, {inner});
+  const auto outer = network.add("outer", model::Dense{m, VectorXd::Zero(6)}, {act});
+  network.set_output(subtract ? network.add("step", model::SubTensors{}, {model::kInputValue, outer})
+                              : network.add("step", model::AddTensors{}, {model::kInputValue, outer}));
+  return network;
+}
+
+TEST(LipschitzBounds, GradientStepBlocksAreBoundedAsAWhole) {
+  std::mt19937 random = certnn::testing::seeded_generator();
+  std::normal_distribution<double> normal;
+  for (const bool subtract : {false, true})
+    for (const bool smooth : {false, true}) {
+      SCOPED_TRACE(std::string(subtract ? "x - M s(Ax)" : "x + M s(Ax)") + (smooth ? ", tanh" : ", relu"));
+      // Non-expansive (h‖A‖² ≤ 2): 1, where the sum rule gives 1 + h‖A‖².
+      const model::Network stable = gradient_block(random, 1.8, subtract, smooth, 0.0);
+      const LipschitzUpper bound = lipschitz_upper(stable, layer_stabilities(stable));
+      EXPECT_EQ(bound.tightened, 1);
+      EXPECT_GE(bound.output, 1.0);
+      EXPECT_LE(bound.output, 1.0 + 1e-9);
+      // Too long a step: max(1, h‖A‖² − 1) = 2.
+      const model::Network expansive = gradient_block(random, 3.0, subtract, smooth, 0.0);
+      EXPECT_NEAR(lipschitz_upper(expansive, layer_stabilities(expansive)).output, 2.0, 1e-6);
+      // Every variant, perturbed too, stays above the Jacobian norms at random points.
+      for (const double perturbation : {0.0, 0.01, 0.5})
+        for (const double step : {0.5, 1.8, 3.0}) {
+          const model::Network network = gradient_block(random, step, subtract, smooth, perturbation);
+          const double upper = lipschitz_upper(network, layer_stabilities(network)).output;
+          const MatrixXd x = MatrixXd::NullaryExpr(6, 200, [&] { return 2.0 * normal(random); });
+          EXPECT_LE(jacobian_norms(network, x).norms.maxCoeff(), upper * (1 + kForwardSlack))
+              << "step " << step << ", perturbation " << perturbation;
+          EXPECT_LE(lipschitz_lower(network, {unit_box(6)}).value(), upper * (1 + kForwardSlack));
+        }
+    }
 }
 
 }  // namespace
