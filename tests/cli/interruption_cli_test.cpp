@@ -261,9 +261,9 @@ TEST_F(InterruptionCli, CtrlCStopsASuiteKeepingTheFinishedRows) {
   EXPECT_FALSE(has_progress(e.err)) << e.err;
 }
 
-TEST_F(InterruptionCli, CtrlCStopsAnEvaluationWithTheFiguresOfTheFinishedSamples) {
-  // A wide random ReLU network on the 64 digits pixels: CROWN takes a good part of a second per
-  // sample, so the 359 test samples take minutes.
+// A wide random ReLU network on the 64 digits pixels: CROWN takes a good part of a second per
+// sample, so the 359 test samples take minutes.
+void write_wide_network(const std::string& path) {
   std::mt19937_64 random(0);
   std::normal_distribution<double> normal(0.0, 1.0);
   const auto layer = [&](Eigen::Index rows, Eigen::Index cols) {
@@ -277,8 +277,11 @@ TEST_F(InterruptionCli, CtrlCStopsAnEvaluationWithTheFiguresOfTheFinishedSamples
     v = wide.add("relu" + std::to_string(k), model::Relu{}, {v});
   }
   wide.add("logits", layer(10, 512), {v});
-  onnx::export_model(wide, file("wide.onnx"));
+  onnx::export_model(wide, path);
+}
 
+TEST_F(InterruptionCli, CtrlCStopsAnEvaluationWithTheFiguresOfTheFinishedSamples) {
+  write_wide_network(file("wide.onnx"));
   Child child({"evaluate", file("wide.onnx"), "--data", "digits", "--eps", "0.05", "--attack", "none"}, false);
   std::this_thread::sleep_for(1500ms);
   child.send(SIGINT);
@@ -301,6 +304,29 @@ TEST_F(InterruptionCli, CtrlCStopsAnEvaluationWithTheFiguresOfTheFinishedSamples
             std::string::npos)
       << e.err;
   EXPECT_FALSE(has_progress(e.err)) << e.err;
+}
+
+TEST_F(InterruptionCli, CtrlCStopsAReportWhichKeepsTheFiguresFinished) {
+  // The digits MLP over 40 radii in each norm, every test sample and every radius bracket: about
+  // 6 s of attacks and bounds, each a few milliseconds, between which the stop is checked.
+  std::string radii = "0.005";
+  for (int k = 2; k <= 40; ++k) radii += "," + std::to_string(0.005 * k);
+  Child child({"report", (test::source_dir() / "examples" / "digits_mlp.onnx").string(), "--data", "digits", "--eps",
+               radii, "--l2-eps", radii, "--limit", "359", "--radius-inputs", "359", "--out", file("report"), "--json"},
+              false);
+  std::this_thread::sleep_for(1500ms);
+  child.send(SIGINT);
+  const Exit e = child.wait(kExitLimit);
+  ASSERT_TRUE(e.in_time) << e.err;
+  EXPECT_EQ(e.code, 130) << e.err;
+  EXPECT_NE(e.err.find("certnn: interrupted by SIGINT; the report holds the figures finished so far"), std::string::npos)
+      << e.err;
+  const nlohmann::json summary = nlohmann::json::parse(e.out);
+  EXPECT_TRUE(summary["stopped"].get<bool>());
+  const nlohmann::json data = nlohmann::json::parse(test::read_file_bytes(path("report") / "report.json"));
+  EXPECT_TRUE(data["stopped"].get<bool>());
+  EXPECT_FALSE(data["figures"]["layers"].empty());  // measured first, before the signal
+  EXPECT_NE(test::read_file_bytes(path("report") / "index.html").find("Stopped early"), std::string::npos);
 }
 
 TEST_F(InterruptionCli, QuietLeavesTheCounterexampleOutButTheResultFileKeepsIt) {
