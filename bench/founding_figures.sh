@@ -4,8 +4,9 @@
 # tools/vega/combine_reports.mjs into OUT_DIR as SVG.
 #   widths-digits.svg      interval against affine, doubleton and back-substitution: the mean
 #                          widest output interval against ε, mlp:100x4 on digits, standard and IBP
-#   widths-cnn.svg         the same for cnn-small on Fashion-MNIST (doubleton refuses its
-#                          2,704-wide layers, and the report says so)
+#   widths-cnn.svg         the same for cnn-small (CNN_ARCHS="cnn-small cnn-medium ..." for
+#                          more) on Fashion-MNIST (doubleton refuses its 2,704-wide layers, and
+#                          the report says so)
 #   linear-accuracy.svg    robust linear classifiers: certified (= exactly attacked) accuracy
 #                          against ε on MNIST 0 vs 1, standard and linear-robust at ε = 0.1/0.2/0.3
 #   stable-accuracy.svg    stable (non-expansive) against residual networks: PGD accuracy against
@@ -36,14 +37,23 @@ for mode in standard ibp; do
 done
 combine widths "$out/widths-digits.svg" standard="$reports/digits-standard" "ibp, eps 0.05=$reports/digits-ibp"
 
-echo "== the same on Fashion-MNIST cnn-small, $cnn_epochs epochs"
-for mode in standard ibp; do
-  timed "$certnn" train --data fashion-mnist --arch cnn-small --mode "$mode" --eps 0.1 --epochs "$cnn_epochs" \
-    --out "$models/cnn-$mode.onnx" --quiet > /dev/null
-  timed "$certnn" report "$models/cnn-$mode.onnx" --data fashion-mnist --quick --eps "0.001,0.003,0.01,0.03,0.1" \
-    --methods ibp,affine,doubleton,crown,sample --limit 30 --radius-inputs 5 --out "$reports/cnn-$mode"
+cnn_archs="${CNN_ARCHS:-cnn-small}"
+echo "== the same on Fashion-MNIST $cnn_archs, $cnn_epochs epochs"
+cnn_reports=()
+for arch in $cnn_archs; do
+  for mode in standard ibp; do
+    name="$arch-$mode"
+    timed "$certnn" train --data fashion-mnist --arch "$arch" --mode "$mode" --eps 0.1 --epochs "$cnn_epochs" \
+      --out "$models/$name.onnx" --quiet > /dev/null
+    timed "$certnn" report "$models/$name.onnx" --data fashion-mnist --quick --eps "0.001,0.003,0.01,0.03,0.1" \
+      --methods ibp,affine,doubleton,crown,sample --limit 30 --radius-inputs 5 --out "$reports/$name"
+    label="$mode"
+    if [ "$mode" = ibp ]; then label="ibp, eps 0.1"; fi
+    if [ "$cnn_archs" != cnn-small ]; then label="$arch, $label"; fi
+    cnn_reports+=("$label=$reports/$name")
+  done
 done
-combine widths "$out/widths-cnn.svg" standard="$reports/cnn-standard" "ibp, eps 0.1=$reports/cnn-ibp"
+combine widths "$out/widths-cnn.svg" "${cnn_reports[@]}"
 
 echo "== robust linear classifiers: MNIST 0 vs 1, 20 epochs"
 linear_eps="0,0.05,0.1,0.15,0.2,0.25,0.3,0.35,0.4,0.45,0.5"
