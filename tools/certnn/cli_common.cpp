@@ -14,6 +14,11 @@ model::Network load_model(const std::string& path) { return onnx::import_model(p
 
 nlohmann::json shape_json(const Shape& shape) { return nlohmann::json(shape); }
 
+nlohmann::json number_or_null(std::optional<double> value) {
+  if (!value || !std::isfinite(*value)) return nullptr;
+  return *value;
+}
+
 namespace {
 
 CLI::Validator number_check(bool (*accept)(double), const std::string& requirement) {

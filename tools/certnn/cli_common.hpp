@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ namespace certnn::cli {
 model::Network load_model(const std::string& path);
 
 nlohmann::json shape_json(const Shape& shape);
+
+// A number for JSON output, or null when there is none or it is not finite (JSON has no NaN or ∞).
+nlohmann::json number_or_null(std::optional<double> value);
 
 // Option checks with short messages ("must be a number > 0"); CLI11's own range checks print the
 // whole double range.

@@ -27,11 +27,6 @@ struct CheckCommandOptions {
   bool json = false;
 };
 
-nlohmann::json number_or_null(std::optional<double> value) {
-  if (!value || !std::isfinite(*value)) return nullptr;
-  return *value;
-}
-
 std::string shown(std::optional<double> value) {
   if (!value) return "-";
   std::ostringstream text;

@@ -39,11 +39,6 @@ std::string warning_of(const stability::LayerStability& layer, double threshold)
   return "";
 }
 
-nlohmann::json number_or_null(std::optional<double> value) {
-  if (!value || !std::isfinite(*value)) return nullptr;
-  return *value;
-}
-
 void run_stability(const StabilityCommandOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const model::Network network = load_model(o.model);

@@ -60,8 +60,7 @@ GateOutcome run_gate(const model::Network& network, const std::vector<std::strin
                      const data::Dataset* test, const Policy& policy, const GateOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const PolicyChecks& want = policy.checks;
-  const bool needs_data = want.gradient_check || want.min_clean_accuracy || want.min_pgd_accuracy ||
-                          want.min_certified_accuracy || want.min_median_certified_radius;
+  const bool needs_data = want.needs_data();
   if (needs_data && test == nullptr) throw Error("check: the policy's data checks need a dataset");
   if (needs_data && test->size() == 0) throw Error("check: the test split of " + policy.data + " is empty");
   const auto step = [&](const std::string& what) {

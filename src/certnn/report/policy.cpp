@@ -139,9 +139,7 @@ Policy parse_policy(std::string_view text, const std::string& source) {
   if (!any) top.fail("checks", "names no check to run: a policy without checks would pass any model");
   if ((k.min_pgd_accuracy || k.min_certified_accuracy) && !policy.eps)
     top.fail("eps", "is missing: min_pgd_accuracy and min_certified_accuracy are measured over balls of radius eps");
-  const bool needs_data = k.gradient_check || k.min_clean_accuracy || k.min_pgd_accuracy ||
-                          k.min_certified_accuracy || k.min_median_certified_radius;
-  if (needs_data && policy.data.empty())
+  if (k.needs_data() && policy.data.empty())
     top.fail("data", "is missing: the accuracy, radius and gradient checks run on its test split");
   return policy;
 }

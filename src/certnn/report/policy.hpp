@@ -26,6 +26,12 @@ struct PolicyChecks {
   std::optional<double> min_pgd_accuracy;        // needs eps
   std::optional<double> min_certified_accuracy;  // needs eps
   std::optional<double> min_median_certified_radius;  // over the first radius_limit test samples
+
+  // Whether a check runs on the test split of the policy's data.
+  bool needs_data() const {
+    return gradient_check || min_clean_accuracy || min_pgd_accuracy || min_certified_accuracy ||
+           min_median_certified_radius;
+  }
 };
 
 struct Policy {

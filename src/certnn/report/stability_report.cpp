@@ -3,25 +3,15 @@
 #include <algorithm>
 #include <chrono>
 
+#include "certnn/attack/prediction.hpp"
 #include "certnn/attack/radius.hpp"
 #include "certnn/bounds/method.hpp"
 #include "certnn/core/error.hpp"
-#include "certnn/model/forward.hpp"
 #include "certnn/stability/lipschitz_lower.hpp"
 #include "certnn/stability/lipschitz_upper.hpp"
 #include "certnn/train/robust_evaluation.hpp"
 
 namespace certnn::report {
-namespace {
-
-std::int64_t predicted(const model::Network& network, const Eigen::VectorXd& input) {
-  const model::Batch<double> scores = model::forward<double>(network, input);
-  Eigen::Index best = 0;
-  scores.col(0).maxCoeff(&best);
-  return best;
-}
-
-}  // namespace
 
 StabilityReportOptions default_report_options(bool quick) {
   StabilityReportOptions options;
@@ -185,7 +175,7 @@ StabilityReport measure_stability_report(const model::Network& network, const st
     const std::int64_t label = test.labels[static_cast<std::size_t>(s)];
     const attack::Radius r = attack::robustness_radius(network, test.inputs.col(s), label, radius_options);
     RadiusBracket bracket{s, label, r.certified, r.attacked, std::nullopt, r.adversarial};
-    if (r.adversarial) bracket.adversarial_label = predicted(network, *r.adversarial);
+    if (r.adversarial) bracket.adversarial_label = attack::predict(network, *r.adversarial).front();
     report.radii.push_back(std::move(bracket));
   }
   report.test_inputs = test.inputs.leftCols(static_cast<Eigen::Index>(report.radii.size()));

@@ -78,7 +78,9 @@ TEST(Gate, NonFiniteWeightsFailEveryCheckUnrun) {
   EXPECT_NE(outcome.checks[0].detail.find("dense.weight"), std::string::npos);
   for (const auto& c : outcome.checks) {
     EXPECT_FALSE(c.passed) << c.name;
-    if (c.name != "finite_weights") EXPECT_FALSE(c.value.has_value()) << c.name;
+    if (c.name != "finite_weights") {
+      EXPECT_FALSE(c.value.has_value()) << c.name;
+    }
   }
 }
 
