@@ -1,6 +1,7 @@
 // certnn verify MODEL PROP [--timeout S] [--result FILE]: complete verification of one VNN-LIB
 // property. Every verdict is an answer (exit 0); only user errors exit 1 (DESIGN §5). Ctrl-C or
-// SIGTERM ends the search as a timeout (exit 130 or 143, interruption.hpp).
+// SIGTERM ends the search as a timeout (exit 130 or 143, interruption.hpp). Under mpirun the ranks
+// share the search (verify/shared_search.hpp) and rank 0 prints and writes the result.
 #include <iomanip>
 #include <iostream>
 
@@ -11,6 +12,7 @@
 #include "cli_common.hpp"
 #include "commands.hpp"
 #include "interruption.hpp"
+#include "job.hpp"
 #include "progress.hpp"
 
 namespace certnn::cli {
@@ -70,7 +72,8 @@ void print(const verify::Outcome& outcome, bool json, bool quiet) {
 
 void run(const VerifyOptions& o) {
   const StopOnSignal stop;
-  ProgressLine line;
+  const bool root = is_root_rank();
+  ProgressLine line(root);
   try {
     const model::Network network = load_model(o.model);
     const spec::Property property = spec::read_vnnlib(o.property);
@@ -79,19 +82,21 @@ void run(const VerifyOptions& o) {
     settings.threads = o.threads;
     settings.splitting = parse_splitting(o.splitting);
     settings.stop = stop.flag();
+    settings.ranks = job_ranks();
     if (line.shown()) {
       line.update([] { return std::string("verify: looking for a counterexample"); });
       settings.progress = [&](const verify::Progress& p) { line.update([&] { return "verify: " + describe(p, o.timeout); }); };
     }
     const verify::Outcome outcome = verify::verify(network, property, settings);
     line.clear();
+    if (!root) return;
     if (!o.result.empty()) spec::write_result(result_file(outcome), o.result);
     print(outcome, o.json, o.quiet);
     if (stop.raised()) StopOnSignal::report("verdict " + std::string(verify::verdict_name(outcome.verdict)));
   } catch (const Error&) {
     // A competition harness reads the result file whatever happened: leave "error" there, then
     // report the problem as every command does.
-    if (!o.result.empty()) {
+    if (!o.result.empty() && root) {
       try {
         spec::write_result({"error", {}, {}}, o.result);
       } catch (const Error&) {

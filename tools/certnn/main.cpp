@@ -1,7 +1,8 @@
 // certnn: sound bounds, verification, attacks and stability diagnostics for neural networks.
 // Dispatches to one subcommand; every error becomes one line "certnn: ..." on stderr and exit 1.
 // (certnn suite exits 2 when an answer contradicts the expected one; long work stopped by Ctrl-C or
-// SIGTERM exits 130 or 143, interruption.hpp.)
+// SIGTERM exits 130 or 143, interruption.hpp.) Started by mpirun, suite, verify, evaluate and radius
+// share their work among the job's ranks (job.hpp); an error on any rank ends the whole job.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <new>
@@ -13,6 +14,10 @@
 #include "certnn/core/memory.hpp"
 #include "commands.hpp"
 #include "interruption.hpp"
+#include "job.hpp"
+#ifdef CERTNN_WITH_MPI
+#include "certnn/mpi/session.hpp"
+#endif
 
 namespace {
 
@@ -37,9 +42,31 @@ std::string one_line(std::string_view message) {
   return line;
 }
 
+// The commands that run over several ranks of an MPI job.
+bool runs_over_ranks(const std::string& command) {
+  return command == "suite" || command == "verify" || command == "evaluate" || command == "radius";
+}
+
+int run(int argc, char** argv);
+
 }  // namespace
 
 int main(int argc, char** argv) {
+#ifdef CERTNN_WITH_MPI
+  certnn::mpi::Session mpi(argc, argv);
+  certnn::cli::set_job_ranks(mpi.ranks());
+  const int status = run(argc, argv);
+  // An error on one rank while the others may wait for its messages: the job ends here, loudly.
+  if (status == 1 && certnn::cli::job_ranks()) mpi.abort(status);
+  return status;
+#else
+  return run(argc, argv);
+#endif
+}
+
+namespace {
+
+int run(int argc, char** argv) {
   certnn::reuse_freed_memory();
   CLI::App app{"certnn: sound bounds and verification for neural networks", "certnn"};
   app.set_version_flag("--version", std::string("certnn ") + CERTNN_VERSION);
@@ -64,6 +91,7 @@ int main(int argc, char** argv) {
                                                     certnn::cli::register_suite(app, exit_status),
                                                     certnn::cli::register_gradcheck(app, exit_status),
                                                     certnn::cli::register_check(app, exit_status)};
+  const std::string where = certnn::cli::rank_suffix();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -73,23 +101,31 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "certnn: " << one_line(e.what()) << " (see certnn --help)\n";
+    std::cerr << "certnn" << where << ": " << one_line(e.what()) << " (see certnn --help)\n";
     return 1;
   }
   try {
     const auto commands = app.get_subcommands({});
+    if (certnn::cli::job_ranks())
+      for (const CLI::App* command : commands)
+        if (command->parsed() && !runs_over_ranks(command->get_name()))
+          throw certnn::Error(command->get_name() +
+                              " runs in one process; under mpirun only suite, verify, evaluate and radius share "
+                              "their work among the ranks");
     for (std::size_t i = 0; i < actions.size(); ++i)
       if (commands[i]->parsed()) actions[i]();
   } catch (const certnn::Error& e) {
-    std::cerr << "certnn: " << one_line(e.what()) << "\n";
+    std::cerr << "certnn" << where << ": " << one_line(e.what()) << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
-    std::cerr << "certnn: out of memory\n";
+    std::cerr << "certnn" << where << ": out of memory\n";
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "certnn: internal error: " << one_line(e.what()) << "\n";
+    std::cerr << "certnn" << where << ": internal error: " << one_line(e.what()) << "\n";
     return 1;
   }
   if (const int interrupted = certnn::cli::interrupted_exit_status()) return interrupted;
   return exit_status;
 }
+
+}  // namespace

@@ -23,7 +23,7 @@ std::size_t terminal_columns() {
 
 }  // namespace
 
-ProgressLine::ProgressLine() : shown_(isatty(STDERR_FILENO) == 1) {}
+ProgressLine::ProgressLine(bool wanted) : shown_(wanted && isatty(STDERR_FILENO) == 1) {}
 
 ProgressLine::~ProgressLine() { clear(); }
 

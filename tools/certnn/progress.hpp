@@ -1,6 +1,6 @@
 // The status line of long commands (verify, suite, evaluate, bounds --sweep): one line on stderr
 // redrawn in place at most four times a second, and only when stderr is a terminal, so pipes,
-// files and the tests never see it.
+// files and the tests never see it (and only by rank 0 of an MPI job).
 #pragma once
 
 #include <chrono>
@@ -14,7 +14,8 @@ namespace certnn::cli {
 
 class ProgressLine {
  public:
-  ProgressLine();   // shown when stderr is a terminal
+  // Shown when stderr is a terminal and `wanted` (false on the ranks of an MPI job other than 0).
+  explicit ProgressLine(bool wanted = true);
   ~ProgressLine();  // erases the line
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "certnn/distributed/communicator.hpp"
 #include "certnn/model/network.hpp"
 #include "certnn/verify/deadline.hpp"
 #include "certnn/verify/falsifier.hpp"
@@ -31,9 +32,11 @@ struct SearchResult {
 
 // The falsifier settings serve the sampling rounds run beside a long input-splitting search
 // (SamplingRounds).
+// ranks: the job's processes that share the search (verify/shared_search.hpp), or none.
 SearchResult input_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier,
-                             int threads, const Deadline& deadline, ProgressReporter& progress);
+                             int threads, const Deadline& deadline, ProgressReporter& progress,
+                             distributed::Communicator* ranks = nullptr);
 SearchResult relu_splitting(const model::Network& network, const Group& group, int threads, const Deadline& deadline,
-                            ProgressReporter& progress);
+                            ProgressReporter& progress, distributed::Communicator* ranks = nullptr);
 
 }  // namespace certnn::verify

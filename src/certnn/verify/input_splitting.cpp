@@ -8,11 +8,14 @@
 
 #include "certnn/bounds/back_substitution.hpp"
 #include "certnn/bounds/slope_optimisation.hpp"
+#include "certnn/core/error.hpp"
 #include "certnn/verify/activation_patterns.hpp"
 #include "certnn/verify/constraint_combination.hpp"
 #include "certnn/verify/enclosed_forms.hpp"
 #include "certnn/verify/linear_pieces.hpp"
 #include "certnn/verify/search.hpp"
+#include "certnn/verify/shared_search.hpp"
+#include "certnn/verify/task_codec.hpp"
 #include "certnn/verify/work_queue.hpp"
 
 namespace certnn::verify {
@@ -85,11 +88,14 @@ struct BoxTask {
 }  // namespace
 
 SearchResult input_splitting(const model::Network& network, const Group& group, const FalsifierSettings& falsifier, int threads,
-                             const Deadline& deadline, ProgressReporter& progress) {
-  SamplingRounds rounds(network, group, falsifier);
+                             const Deadline& deadline, ProgressReporter& progress, distributed::Communicator* ranks) {
+  // Each rank samples its own points.
+  FalsifierSettings sampling = falsifier;
+  if (ranks) sampling.seed += static_cast<std::uint64_t>(ranks->rank());
+  SamplingRounds rounds(network, group, sampling);
   SearchState state(deadline, progress, &rounds);
   WorkQueue<BoxTask> queue;
-  queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1), nullptr, nullptr});
+  if (!ranks || ranks->rank() == 0) queue.push(BoxTask{group.box, OpenDisjuncts(group.disjuncts.size(), 1), nullptr, nullptr});
   const MatrixXd objectives = proof_objectives(group);
   const bool pieces = FormCalculus::supports(network);
   const auto evaluate = [&](const bounds::Box& box, const Evaluation* parent) {
@@ -98,7 +104,7 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     e->bound = bounds::back_substitute(network, e->region, network.output(), objectives);
     return e;
   };
-  queue.run(threads, [&](BoxTask task, WorkQueue<BoxTask>& q) {
+  const auto process = [&](BoxTask task, WorkQueue<BoxTask>& q) {
     if (!state.admit(q)) return;
     // CROWN first; where it does not settle the box, the final slopes are optimised (cheap next to
     // the intermediate bounds the region already holds).
@@ -198,8 +204,19 @@ SearchResult input_splitting(const model::Network& network, const Group& group, 
     }
     q.push(std::move(halves[upper_half_first ? 0 : 1]));
     q.push(std::move(halves[upper_half_first ? 1 : 0]));  // popped first
-  });
-  return state.result();
+  };
+  // A box goes to another rank without its evaluations, which the receiver computes again.
+  const auto encode = [](const BoxTask& task, ByteWriter& out) {
+    write_box(out, task.box);
+    write_flags(out, task.open);
+  };
+  const auto decode = [&](ByteReader& in) {
+    BoxTask task{read_box(in), read_flags(in), nullptr, nullptr};
+    if (task.box.size() != group.box.size() || task.open.size() != group.disjuncts.size())
+      throw Error("branch-and-bound: a sub-problem of another search");
+    return task;
+  };
+  return run_shared(ranks, queue, threads, process, state, deadline, encode, decode);
 }
 
 }  // namespace certnn::verify

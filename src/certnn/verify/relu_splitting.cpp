@@ -6,7 +6,10 @@
 
 #include "certnn/bounds/back_substitution.hpp"
 #include "certnn/bounds/slope_optimisation.hpp"
+#include "certnn/core/error.hpp"
 #include "certnn/verify/search.hpp"
+#include "certnn/verify/shared_search.hpp"
+#include "certnn/verify/task_codec.hpp"
 #include "certnn/verify/work_queue.hpp"
 
 namespace certnn::verify {
@@ -74,15 +77,17 @@ std::pair<std::int32_t, Index> branching_neuron(const model::Network& network, c
 }  // namespace
 
 SearchResult relu_splitting(const model::Network& network, const Group& group, int threads, const Deadline& deadline,
-                            ProgressReporter& progress) {
+                            ProgressReporter& progress, distributed::Communicator* ranks) {
   SearchState state(deadline, progress);
   WorkQueue<DomainTask> queue;
-  DomainTask root{bounds::crown_region(network, group.box, bounds::Inference::Exact), {},
-                  OpenDisjuncts(group.disjuncts.size(), 1), {}};
-  root.columns = open_constraints(group, root.open);
-  root.parameters = bounds::initial_parameters(network, root.region, static_cast<Index>(root.columns.size()));
-  queue.push(std::move(root));
-  queue.run(threads, [&](DomainTask task, WorkQueue<DomainTask>& q) {
+  if (!ranks || ranks->rank() == 0) {
+    DomainTask root{bounds::crown_region(network, group.box, bounds::Inference::Exact), {},
+                    OpenDisjuncts(group.disjuncts.size(), 1), {}};
+    root.columns = open_constraints(group, root.open);
+    root.parameters = bounds::initial_parameters(network, root.region, static_cast<Index>(root.columns.size()));
+    queue.push(std::move(root));
+  }
+  const auto process = [&](DomainTask task, WorkQueue<DomainTask>& q) {
     if (!state.admit(q)) return;
     // Only the constraints of disjuncts still open are bounded; the parameters follow.
     const std::vector<Index> columns = open_constraints(group, task.open);
@@ -125,8 +130,20 @@ SearchResult relu_splitting(const model::Network& network, const Group& group, i
     task.columns = columns;
     q.push(std::move(active));
     q.push(std::move(task));
-  });
-  return state.result();
+  };
+  const auto encode = [](const DomainTask& task, ByteWriter& out) {
+    write_region(out, task.region);
+    write_parameters(out, task.parameters);
+    write_flags(out, task.open);
+    write_indices(out, task.columns);
+  };
+  const auto decode = [&](ByteReader& in) {
+    DomainTask task{read_region(in), read_parameters(in), read_flags(in), read_indices(in)};
+    if (task.region.values.size() != static_cast<std::size_t>(network.value_count()) || task.open.size() != group.disjuncts.size())
+      throw Error("branch-and-bound: a sub-problem of another search");
+    return task;
+  };
+  return run_shared(ranks, queue, threads, process, state, deadline, encode, decode);
 }
 
 }  // namespace certnn::verify

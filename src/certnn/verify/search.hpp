@@ -93,6 +93,14 @@ class SearchState {
   }
   void exhausted() { exhausted_ = true; }
 
+  // What a distributed search's exchange reports to the other ranks (verify/shared_search.hpp).
+  std::optional<Witness> witness() const {
+    std::lock_guard lock(mutex_);
+    return witness_;
+  }
+  bool undecidable() const { return exhausted_; }
+  std::int64_t subproblems() const { return subproblems_; }
+
   SearchResult result() const {
     SearchResult r;
     r.subproblems = subproblems_;
@@ -111,7 +119,7 @@ class SearchState {
   Deadline deadline_;
   ProgressReporter& progress_;
   SamplingRounds* rounds_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::optional<Witness> witness_;
   std::atomic<std::int64_t> subproblems_{0};
   std::atomic<bool> timed_out_{false}, exhausted_{false};

@@ -5,6 +5,7 @@
 
 #include "certnn/bounds/back_substitution.hpp"
 #include "certnn/bounds/refusals.hpp"
+#include "certnn/core/bytes.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/verify/branch_and_bound.hpp"
 #include "certnn/verify/falsifier.hpp"
@@ -23,6 +24,38 @@ std::string_view verdict_name(Verdict verdict) {
   }
   return "error";
 }
+
+namespace {
+
+// The falsifier over every group. Over several ranks each tries its own random points, and all
+// take the first rank's counterexample that any found, so every rank goes on alike.
+std::optional<Witness> falsify_all(const model::Network& network, const std::vector<Group>& groups,
+                                   FalsifierSettings falsifier, const Deadline& deadline,
+                                   distributed::Communicator* ranks) {
+  if (ranks) falsifier.seed += static_cast<std::uint64_t>(ranks->rank());
+  std::optional<Witness> found;
+  for (const Group& group : groups)
+    if ((found = falsify(network, group, falsifier, deadline))) break;
+  if (!ranks || ranks->size() == 1) return found;
+  ByteWriter mine;
+  mine.put(static_cast<std::uint8_t>(found.has_value()));
+  if (found) {
+    mine.put(found->input);
+    mine.put(found->output);
+  }
+  std::string first;
+  for (std::string& bytes : distributed::gather(*ranks, mine.take()))
+    if (first.empty() && !bytes.empty() && bytes[0] != 0) first = std::move(bytes);
+  if (first.empty()) first = std::string(1, '\0');
+  ByteReader in(distributed::broadcast(*ranks, std::move(first)));
+  if (in.get<std::uint8_t>() == 0) return std::nullopt;
+  Witness witness;
+  witness.input = in.get_matrix<Eigen::VectorXd>();
+  witness.output = in.get_matrix<Eigen::VectorXd>();
+  return witness;
+}
+
+}  // namespace
 
 Outcome verify(const model::Network& network, const spec::Property& property, const Settings& settings) {
   const Clock::time_point start = Clock::now();
@@ -46,11 +79,9 @@ Outcome verify(const model::Network& network, const spec::Property& property, co
 
   FalsifierSettings falsifier;
   falsifier.seed = settings.seed;
-  for (const Group& group : groups) {
-    if (auto witness = falsify(network, group, falsifier, deadline)) {
-      outcome.witness = std::move(*witness);
-      return finish(Verdict::Sat);
-    }
+  if (auto witness = falsify_all(network, groups, falsifier, deadline, settings.ranks)) {
+    outcome.witness = std::move(*witness);
+    return finish(Verdict::Sat);
   }
 
   const bool split_inputs =
@@ -59,8 +90,8 @@ Outcome verify(const model::Network& network, const spec::Property& property, co
   ProgressReporter progress(settings, start);
   bool undecided = false;
   for (const Group& group : groups) {
-    SearchResult result = split_inputs ? input_splitting(network, group, falsifier, settings.threads, deadline, progress)
-                                       : relu_splitting(network, group, settings.threads, deadline, progress);
+    SearchResult result = split_inputs ? input_splitting(network, group, falsifier, settings.threads, deadline, progress, settings.ranks)
+                                       : relu_splitting(network, group, settings.threads, deadline, progress, settings.ranks);
     outcome.statistics.subproblems += result.subproblems;
     progress.add_finished(result.subproblems);
     if (result.verdict == Verdict::Sat) {

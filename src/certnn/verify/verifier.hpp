@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "certnn/distributed/communicator.hpp"
 #include "certnn/model/network.hpp"
 #include "certnn/spec/property.hpp"
 
@@ -45,6 +46,10 @@ struct Settings {
   // it runs on the search's time, so it must be quick.
   std::function<void(const Progress&)> progress;
   double progress_seconds = 0.25;
+  // The processes of a job that share this verification (an MPI job's ranks): every rank calls
+  // verify with the same network, property and settings, and all return the same verdict, which
+  // rank 0 decides (verify/shared_search.hpp); `threads` is per rank. None: this process alone.
+  distributed::Communicator* ranks = nullptr;
 };
 
 struct Witness {
