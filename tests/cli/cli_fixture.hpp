@@ -52,8 +52,10 @@ class Cli : public ::testing::Test {
     return path(name);
   }
 
-  RunResult run(const std::vector<std::string>& args) const {
-    std::string command = shell_quote(CERTNN_CLI);
+  RunResult run(const std::vector<std::string>& args) const { return run_program(CERTNN_CLI, args); }
+
+  RunResult run_program(const std::string& program, const std::vector<std::string>& args) const {
+    std::string command = shell_quote(program);
     for (const auto& a : args) command.append(" ").append(shell_quote(a));
     command.append(" >").append(shell_quote(path("stdout").string()));
     command.append(" 2>").append(shell_quote(path("stderr").string()));

@@ -1,11 +1,14 @@
 // certnn evaluate MODEL --data NAME|FILE --eps E [--norm linf|l2] [--method M] [--attack pgd|none]
 // ...: clean, PGD and certified accuracy of a classifier on the test split of a dataset, over L∞
 // or L2 balls of radius E clipped to the domain [0, 1] (train/robust_evaluation.hpp states what
-// each counts and how each norm is certified).
+// each counts and how each norm is certified). Under mpirun each rank evaluates a shard of whole
+// chunks and rank 0 prints the figures of their sums, the same as one process prints.
+#include <algorithm>
 #include <iomanip>
 #include <iostream>
 
 #include "certnn/bounds/method.hpp"
+#include "certnn/core/bytes.hpp"
 #include "certnn/core/error.hpp"
 #include "certnn/data/datasets.hpp"
 #include "certnn/train/robust_evaluation.hpp"
@@ -13,6 +16,7 @@
 #include "commands.hpp"
 #include "domain_option.hpp"
 #include "interruption.hpp"
+#include "job.hpp"
 #include "progress.hpp"
 
 namespace certnn::cli {
@@ -26,6 +30,34 @@ struct EvaluateCommandOptions {
   std::uint64_t seed = 0;
   bool json = false;
 };
+
+// Under mpirun: every rank's counts, summed at rank 0 (elsewhere none). The shards' chunks make up
+// the set, so the sums are one process's counts; seconds are the slowest rank's. The Lipschitz
+// bound, and whether PGD ran, are the same on every rank: rank 0's are kept.
+std::optional<train::RobustEvaluation> sum_over_ranks(distributed::Communicator& ranks,
+                                                      const train::RobustEvaluation& own) {
+  ByteWriter out;
+  out.put(own.samples);
+  out.put(own.requested);
+  out.put(own.clean_correct);
+  out.put(own.pgd_correct.value_or(0));
+  out.put(own.certified);
+  out.put(own.seconds);
+  const std::vector<std::string> all = distributed::gather(ranks, out.take());
+  if (all.empty()) return std::nullopt;
+  train::RobustEvaluation total = own;
+  for (std::size_t r = 1; r < all.size(); ++r) {
+    ByteReader in(all[r]);
+    total.samples += in.get<std::int64_t>();
+    total.requested += in.get<std::int64_t>();
+    total.clean_correct += in.get<std::int64_t>();
+    const auto pgd_correct = in.get<std::int64_t>();
+    if (total.pgd_correct) *total.pgd_correct += pgd_correct;
+    total.certified += in.get<std::int64_t>();
+    total.seconds = std::max(total.seconds, in.get<double>());
+  }
+  return total;
+}
 
 void run_evaluate(const EvaluateCommandOptions& o) {
   const model::Network network = load_model(o.model);
@@ -46,13 +78,25 @@ void run_evaluate(const EvaluateCommandOptions& o) {
     attack.seed = o.seed;
     options.attack = attack;
   }
+  distributed::Communicator* ranks = job_ranks();
+  if (ranks) {
+    options.shard = ranks->rank();
+    options.shards = ranks->size();
+  }
+  // Each rank stops on its own signal and reports what it finished, so the summed "requested"
+  // still tells a stopped job. Rank 0's progress line counts its own shard.
   const StopOnSignal stop;
-  ProgressLine line;
+  ProgressLine line(is_root_rank());
   options.stop = stop.flag();
   if (line.shown())
     options.progress = [&](const train::RobustEvaluation& r) { line.update([&] { return "evaluate: " + describe(r); }); };
-  const train::RobustEvaluation result = train::evaluate_robustness(network, split.test, options);
+  train::RobustEvaluation result = train::evaluate_robustness(network, split.test, options);
   line.clear();
+  if (ranks) {
+    std::optional<train::RobustEvaluation> total = sum_over_ranks(*ranks, result);
+    if (!total) return;
+    result = *total;
+  }
   const bool stopped = result.samples < result.requested;
   if (stopped)
     StopOnSignal::report("figures over the " + std::to_string(result.samples) + " of " +

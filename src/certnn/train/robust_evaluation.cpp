@@ -16,11 +16,8 @@
 namespace certnn::train {
 namespace {
 
-// Samples predicted and attacked together: PGD's batch. Small enough that an evaluation over
-// thousands of samples reports progress and stops within seconds of being asked, large enough for
-// efficient matrix products; the digits and mnist01 test splits fit in one. Chunk k draws PGD's
-// random starts from seed + k, so chunk 0 attacks as one batch of the whole set would.
-constexpr Eigen::Index kChunk = 512;
+// The chunks of the header's kEvaluationChunk, as an Eigen index.
+constexpr Eigen::Index kChunk = kEvaluationChunk;
 
 double fraction(std::int64_t part, std::int64_t whole) {
   return whole == 0 ? 0.0 : static_cast<double>(part) / static_cast<double>(whole);
@@ -133,15 +130,21 @@ RobustEvaluation evaluate_robustness(const model::Network& network, const data::
     attack_options->domain = options.domain;
     attack::check_options(*attack_options, network);
   }
+  if (!(options.shards >= 1 && options.shard >= 0 && options.shard < options.shards))
+    throw Error("evaluate: shard " + std::to_string(options.shard) + " of " + std::to_string(options.shards) +
+                ": needs shards >= 1 and 0 <= shard < shards");
   const std::unique_ptr<Certifier> certifier = make_certifier(network, options);
 
+  // The limit cuts the whole set, before the chunks are dealt to the shards.
   const Eigen::Index count = options.limit ? std::min<Eigen::Index>(*options.limit, dataset.size()) : dataset.size();
+  const Eigen::Index stride = kChunk * options.shards;  // from one of the shard's chunks to its next
   RobustEvaluation result;
-  result.requested = count;
+  for (Eigen::Index first = kChunk * options.shard; first < count; first += stride)
+    result.requested += std::min(kChunk, count - first);
   result.lipschitz_bound = certifier->lipschitz_bound();
   if (attack_options) result.pgd_correct = 0;
   const auto stopped = [&] { return options.stop && options.stop->load(std::memory_order_relaxed); };
-  for (Eigen::Index first = 0; first < count && !stopped(); first += kChunk) {
+  for (Eigen::Index first = kChunk * options.shard; first < count && !stopped(); first += stride) {
     const Eigen::Index size = std::min(kChunk, count - first);
     const Eigen::MatrixXd inputs = dataset.inputs.middleCols(first, size);
     const std::vector<std::int64_t> labels(dataset.labels.begin() + first, dataset.labels.begin() + first + size);

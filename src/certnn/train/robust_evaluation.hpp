@@ -30,6 +30,14 @@ namespace certnn::train {
 
 struct RobustEvaluation;
 
+// Samples predicted and attacked together: PGD's batch. Small enough that an evaluation over
+// thousands of samples reports progress and stops within seconds of being asked, large enough for
+// efficient matrix products; the digits and mnist01 test splits fit in one. Chunk k (samples
+// k·kEvaluationChunk onwards) draws PGD's random starts from seed + k, so chunk 0 attacks as one
+// batch of the whole set would, and a sample's outcome depends on its chunk, not on the process
+// that evaluates it (RobustEvaluationOptions::shard).
+inline constexpr std::int64_t kEvaluationChunk = 512;
+
 struct RobustEvaluationOptions {
   attack::Norm norm = attack::Norm::Linf;         // the norm of the balls
   double eps = 0.0;                               // radius, finite, ≥ 0
@@ -38,6 +46,13 @@ struct RobustEvaluationOptions {
   std::optional<attack::Options> attack;          // PGD settings (eps, norm set here); none: no attack
   std::optional<bounds::Domain> domain = bounds::Domain{0.0, 1.0};  // the balls are clipped to it
   std::optional<std::int64_t> limit;              // evaluate only the first samples
+  // Evaluate one shard of the set, to spread an evaluation over processes (the ranks of an MPI
+  // job): the samples — the first `limit` of them when limit is set, the whole set otherwise —
+  // are cut into chunks of kEvaluationChunk, and chunk k is evaluated iff k % shards == shard.
+  // Every count of the result (samples, requested, clean_correct, pgd_correct, certified) is then
+  // over this shard's chunks only, so the counts of shards 0..shards−1 add up to exactly those of
+  // one evaluation of the whole set. 1 ≤ shards, 0 ≤ shard < shards; the default is the whole set.
+  int shard = 0, shards = 1;
   // Raised by the caller (any thread, or a signal handler): the evaluation stops after the sample
   // at hand and reports the samples it finished.
   const std::atomic<bool>* stop = nullptr;
@@ -47,7 +62,7 @@ struct RobustEvaluationOptions {
 
 struct RobustEvaluation {
   std::int64_t samples = 0;                       // evaluated; the accuracies are over these
-  std::int64_t requested = 0;                     // asked for; more than samples when stopped early
+  std::int64_t requested = 0;                     // asked for (in the shard); more than samples when stopped early
   std::int64_t clean_correct = 0;
   std::optional<std::int64_t> pgd_correct;        // none without an attack
   std::int64_t certified = 0;
@@ -62,7 +77,7 @@ struct RobustEvaluation {
 // network: outputs one score per class of the dataset, input_size == the sample size. Throws
 // certnn::Error for an unknown method (L∞), invalid attack options, a label outside the network's
 // outputs, a sample outside the domain, float32 inference with L2 (the Lipschitz bounds are of the
-// exact network only); ShapeError for a wrong sample size; Unsupported when the method refuses a
+// exact network only), shards < 1 or a shard outside [0, shards); ShapeError for a wrong sample size; Unsupported when the method refuses a
 // layer.
 RobustEvaluation evaluate_robustness(const model::Network& network, const data::Dataset& dataset,
                                      const RobustEvaluationOptions& options);
