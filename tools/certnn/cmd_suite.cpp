@@ -134,6 +134,7 @@ class ResultsFile {
     write("onnx,vnnlib,result,seconds\n");
   }
   void add(std::size_t index, const InstanceRun& run) {
+    if (path_.empty()) return;
     rows_[index] = run.instance->onnx + "," + run.instance->vnnlib + "," +
                    std::string(verify::verdict_name(run.verdict)) + "," + fixed(run.seconds, 6) + "\n";
     for (; next_ < rows_.size() && rows_[next_]; ++next_) write(*rows_[next_]);

@@ -52,12 +52,21 @@ void print(const verify::Outcome& outcome, bool json, bool quiet) {
     if (outcome.verdict == verify::Verdict::Sat)
       out["witness"] = {{"input", to_json(outcome.witness.input)}, {"output", to_json(outcome.witness.output)}};
     if (!outcome.message.empty()) out["message"] = outcome.message;
+    if (job_ranks()) {
+      out["ranks"] = job_ranks()->size();
+      out["messages"] = outcome.statistics.messages;
+      out["message_bytes"] = outcome.statistics.message_bytes;
+    }
     std::cout << out.dump() << "\n";
     return;
   }
   std::cout << verdict << "\n"
             << "time " << std::fixed << std::setprecision(2) << outcome.seconds << " s, " << outcome.statistics.subproblems
-            << " sub-problems\n";
+            << " sub-problems";
+  if (job_ranks())
+    std::cout << " on " << job_ranks()->size() << " ranks, " << outcome.statistics.messages << " messages of "
+              << outcome.statistics.message_bytes << " bytes between them";
+  std::cout << "\n";
   if (outcome.verdict == verify::Verdict::Sat && !quiet) {
     std::cout << "counterexample:";
     for (Eigen::Index i = 0; i < outcome.witness.input.size(); ++i)

@@ -28,6 +28,7 @@ struct SearchResult {
   Verdict verdict = Verdict::Unknown;  // Unsat (every sub-problem proved), Sat, Timeout or Unknown
   std::optional<Witness> witness;
   std::int64_t subproblems = 0;
+  std::int64_t messages = 0, message_bytes = 0;  // between the ranks of a shared search
 };
 
 // The falsifier settings serve the sampling rounds run beside a long input-splitting search

@@ -12,6 +12,9 @@ namespace tags = distributed::tags;
 // Settled shares are reported to rank 0 at most this often while a rank is busy (and at once when
 // it runs dry): rank 0 learns of the end within this time, at a few hundred small messages a second.
 constexpr auto kReportInterval = std::chrono::milliseconds(20);
+// After a refusal, a rank waits this long before asking again: long enough that a job of many idle
+// ranks does not flood the busy ones, short next to a sub-problem's tens of milliseconds.
+constexpr auto kAskInterval = std::chrono::microseconds(500);
 
 void write_witness(ByteWriter& out, const Witness& witness) {
   out.put(witness.input);
@@ -35,11 +38,14 @@ SearchExchange::SearchExchange(distributed::Communicator& ranks, LocalPool& pool
       deadline_(deadline),
       sent_(static_cast<std::size_t>(ranks.size()), 0),
       received_(static_cast<std::size_t>(ranks.size()), 0),
-      victim_((ranks.rank() + 1) % ranks.size()),
+      next_ask_(Clock::now()),
+      victims_(static_cast<std::uint32_t>(ranks.rank())),
       next_report_(Clock::now()) {}
 
 void SearchExchange::send(int destination, int tag, std::string bytes) {
   ++sent_[static_cast<std::size_t>(destination)];
+  ++messages_;
+  bytes_ += static_cast<std::int64_t>(bytes.size());
   ranks_.send(destination, tag, std::move(bytes));
 }
 
@@ -78,8 +84,7 @@ void SearchExchange::handle(distributed::Message message) {
       break;
     case tags::kSearchNoWork:
       asking_ = false;
-      victim_ = (victim_ + 1) % ranks_.size();
-      if (victim_ == ranks_.rank()) victim_ = (victim_ + 1) % ranks_.size();
+      next_ask_ = Clock::now() + kAskInterval;
       break;
     case tags::kSearchSettled:
       settled_.add(DyadicSum::read(in));
@@ -155,9 +160,13 @@ void SearchExchange::step() {
     pool_.stop();  // rank 0 ends the search at its own deadline
   }
 
-  // Out of work: ask the next rank.
-  if (idle && !asking_) {
-    send(victim_, tags::kSearchSteal, {});
+  // Out of work: ask a rank drawn at random (over many ranks, a thief then finds work in a few
+  // asks wherever it is, where asking in turn would walk past every idle rank).
+  if (idle && !asking_ && Clock::now() >= next_ask_) {
+    std::uniform_int_distribution<int> other(0, ranks_.size() - 2);
+    int victim = other(victims_);
+    if (victim >= ranks_.rank()) ++victim;
+    send(victim, tags::kSearchSteal, {});
     asking_ = true;
     active = true;
   }
@@ -172,11 +181,13 @@ SearchResult SearchExchange::drain() {
     ByteWriter out;
     out.put(static_cast<std::int64_t>(sent_[static_cast<std::size_t>(r)]));
     out.put(static_cast<std::int64_t>(state_.subproblems()));
+    out.put(messages_);
+    out.put(bytes_);
     ranks_.send(r, tags::kSearchDrain, out.take());
   }
   std::vector<std::int64_t> expected(static_cast<std::size_t>(size), -1);
   expected[static_cast<std::size_t>(me)] = 0;
-  std::int64_t subproblems = state_.subproblems();
+  std::int64_t subproblems = state_.subproblems(), messages = messages_, bytes = bytes_;
   const auto drained = [&] {
     for (int r = 0; r < size; ++r)
       if (r != me && expected[static_cast<std::size_t>(r)] != received_[static_cast<std::size_t>(r)]) return false;
@@ -188,6 +199,8 @@ SearchResult SearchExchange::drain() {
       ByteReader in(message.bytes);
       expected[static_cast<std::size_t>(message.source)] = in.get<std::int64_t>();
       subproblems += in.get<std::int64_t>();
+      messages += in.get<std::int64_t>();
+      bytes += in.get<std::int64_t>();
     } else {
       ++received_[static_cast<std::size_t>(message.source)];  // late: a request or a report the end made moot
     }
@@ -196,6 +209,8 @@ SearchResult SearchExchange::drain() {
   result.verdict = verdict_;
   result.witness = witness_;
   result.subproblems = subproblems;
+  result.messages = messages;
+  result.message_bytes = bytes;
   return result;
 }
 

@@ -1,8 +1,8 @@
 // A branch-and-bound search spread over the ranks of a job (distributed/communicator.hpp) by work
 // stealing. Every rank runs the same search with its own worker threads; rank 0 starts with the
-// root sub-problem and the others with none. A rank whose pool runs dry asks the others in turn
-// for work, and a rank asked gives half of its waiting sub-problems, the oldest (shallowest)
-// first. Each rank reports the share of the tree it settled (verify/dyadic_sum.hpp); rank 0 ends
+// root sub-problem and the others with none. A rank whose pool runs dry asks another rank, drawn
+// at random, for work, and a rank asked gives half of its waiting sub-problems, the oldest
+// (shallowest) first. Each rank reports the share of the tree it settled (verify/dyadic_sum.hpp); rank 0 ends
 // the search for all:
 //   sat      when any rank finds a counterexample (checked on the rank that found it);
 //   unsat    when the settled shares sum to exactly 1: every sub-problem, wherever it went, was
@@ -15,6 +15,7 @@
 #pragma once
 
 #include <functional>
+#include <random>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,7 +49,8 @@ class SearchExchange {
   void step();
   bool finished() const { return finished_; }
   // After finished(): receives every message still on its way, so the next search starts clean.
-  // The result is the job's: the verdict rank 0 decided, the witness, the sub-problems of all ranks.
+  // The result is the job's: the verdict rank 0 decided, the witness, and the sub-problems and
+  // messages of all ranks.
   SearchResult drain();
 
  private:
@@ -61,8 +63,10 @@ class SearchExchange {
   const SearchState& state_;
   Deadline deadline_;
   std::vector<std::int64_t> sent_, received_;  // messages per peer, for drain()
+  std::int64_t messages_ = 0, bytes_ = 0;      // sent by this rank, for the statistics
   bool asking_ = false;                        // a steal request is out
-  int victim_;                                 // the next rank to ask
+  Clock::time_point next_ask_;                 // after a refusal, the next request waits a little
+  std::mt19937 victims_;                       // draws the rank to ask
   bool witness_sent_ = false, exhausted_sent_ = false;
   DyadicSum unsent_;                           // settled here, not yet reported to rank 0
   Clock::time_point next_report_;

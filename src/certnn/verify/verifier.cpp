@@ -93,6 +93,8 @@ Outcome verify(const model::Network& network, const spec::Property& property, co
     SearchResult result = split_inputs ? input_splitting(network, group, falsifier, settings.threads, deadline, progress, settings.ranks)
                                        : relu_splitting(network, group, settings.threads, deadline, progress, settings.ranks);
     outcome.statistics.subproblems += result.subproblems;
+    outcome.statistics.messages += result.messages;
+    outcome.statistics.message_bytes += result.message_bytes;
     progress.add_finished(result.subproblems);
     if (result.verdict == Verdict::Sat) {
       outcome.witness = std::move(*result.witness);

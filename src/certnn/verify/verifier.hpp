@@ -59,6 +59,9 @@ struct Witness {
 
 struct Statistics {
   std::int64_t subproblems = 0;  // bounded sub-problems (boxes or ReLU-split domains)
+  // Over the ranks of a job: the messages of the searches and their bytes (what was exchanged,
+  // docs/scaling.md); 0 in one process.
+  std::int64_t messages = 0, message_bytes = 0;
 };
 
 struct Outcome {
