@@ -162,7 +162,8 @@ void SearchExchange::step() {
 
   // Out of work: ask a rank drawn at random (over many ranks, a thief then finds work in a few
   // asks wherever it is, where asking in turn would walk past every idle rank).
-  if (idle && !asking_ && Clock::now() >= next_ask_) {
+  // A rank whose own search has stopped (its deadline, a counterexample) asks no more.
+  if (idle && !asking_ && !pool_.stopped() && Clock::now() >= next_ask_) {
     std::uniform_int_distribution<int> other(0, ranks_.size() - 2);
     int victim = other(victims_);
     if (victim >= ranks_.rank()) ++victim;

@@ -39,6 +39,7 @@ class LocalPool {
   virtual void take(ByteReader& in) = 0;                       // tasks given by another rank
   virtual DyadicSum take_settled() = 0;
   virtual void stop() = 0;
+  virtual bool stopped() const = 0;
 };
 
 // The protocol of one search on one rank; step() is called on the communicating thread while the
@@ -108,6 +109,7 @@ SearchResult run_shared(distributed::Communicator* ranks, WorkQueue<Task>& queue
     }
     DyadicSum take_settled() override { return queue_.take_settled(); }
     void stop() override { queue_.stop(); }
+    bool stopped() const override { return queue_.stopped(); }
 
    private:
     WorkQueue<Task>& queue_;

@@ -117,6 +117,7 @@ class LosingPool final : public LocalPool {
   void take(ByteReader&) override { received_ = true; }
   DyadicSum take_settled() override { return {}; }
   void stop() override {}
+  bool stopped() const override { return false; }
   bool received() const { return received_; }
 
  private:
