@@ -379,7 +379,8 @@ void work(distributed::Communicator& ranks, const std::vector<verify::Instance>&
   std::optional<std::pair<std::size_t, InstanceRun>> finished;
   for (;;) {
     ranks.send(0, distributed::tags::kSuiteRequest, request_message(std::move(finished)));
-    ByteReader in(ranks.wait(distributed::tags::kSuiteAssign).bytes);
+    const distributed::Message assignment = ranks.wait(distributed::tags::kSuiteAssign);
+    ByteReader in(assignment.bytes);
     const auto index = in.get<std::int64_t>();
     if (index < 0) return;
     if (static_cast<std::size_t>(index) >= instances.size()) throw Error("suite: an instance that is not in the list");

@@ -42,9 +42,11 @@ class ByteWriter {
   std::string bytes_;
 };
 
+// Reads bytes it does not own: they must outlive the reader (a temporary string is refused).
 class ByteReader {
  public:
   explicit ByteReader(std::string_view bytes) : bytes_(bytes) {}
+  explicit ByteReader(std::string&&) = delete;
 
   template <class T>
   requires std::is_arithmetic_v<T>

@@ -47,7 +47,8 @@ std::optional<Witness> falsify_all(const model::Network& network, const std::vec
   for (std::string& bytes : distributed::gather(*ranks, mine.take()))
     if (first.empty() && !bytes.empty() && bytes[0] != 0) first = std::move(bytes);
   if (first.empty()) first = std::string(1, '\0');
-  ByteReader in(distributed::broadcast(*ranks, std::move(first)));
+  const std::string agreed = distributed::broadcast(*ranks, std::move(first));
+  ByteReader in(agreed);
   if (in.get<std::uint8_t>() == 0) return std::nullopt;
   Witness witness;
   witness.input = in.get_matrix<Eigen::VectorXd>();
