@@ -26,7 +26,7 @@ struct RunResult {
   std::string err;
 };
 
-std::string shell_quote(const std::string& text) {
+inline std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
@@ -96,6 +96,6 @@ class Cli : public ::testing::Test {
   fs::path dir_;
 };
 
-fs::path torch_file(const std::string& name) { return test::torch_data_dir() / name; }
+inline fs::path torch_file(const std::string& name) { return test::torch_data_dir() / name; }
 
 }  // namespace certnn
