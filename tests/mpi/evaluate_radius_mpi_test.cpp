@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "mpi_fixture.hpp"
 
@@ -31,11 +30,7 @@ std::string without_seconds(const std::string& out, bool json) {
     report.erase("seconds");
     return report.dump();
   }
-  std::istringstream lines(out);
-  std::string kept, line;
-  while (std::getline(lines, line))
-    if (line.rfind("seconds", 0) != 0) kept += line + "\n";
-  return kept;
+  return lines_not_starting_with(out, "seconds");
 }
 
 TEST_F(MpiCli, EvaluateOverThreeRanksPrintsTheFiguresOfOneProcess) {

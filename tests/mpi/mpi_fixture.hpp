@@ -4,12 +4,22 @@
 #pragma once
 
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli_fixture.hpp"
 
 namespace certnn {
+
+// The lines of `text` that do not start with `prefix`: a printout without its timing line.
+inline std::string lines_not_starting_with(const std::string& text, const std::string& prefix) {
+  std::istringstream lines(text);
+  std::string kept, line;
+  while (std::getline(lines, line))
+    if (line.rfind(prefix, 0) != 0) kept += line + "\n";
+  return kept;
+}
 
 class MpiCli : public Cli {
  protected:

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "certnn/verify/task_codec.hpp"
+
 namespace certnn::verify {
 namespace {
 
@@ -15,18 +17,6 @@ constexpr auto kReportInterval = std::chrono::milliseconds(20);
 // After a refusal, a rank waits this long before asking again: long enough that a job of many idle
 // ranks does not flood the busy ones, short next to a sub-problem's tens of milliseconds.
 constexpr auto kAskInterval = std::chrono::microseconds(500);
-
-void write_witness(ByteWriter& out, const Witness& witness) {
-  out.put(witness.input);
-  out.put(witness.output);
-}
-
-Witness read_witness(ByteReader& in) {
-  Witness witness;
-  witness.input = in.get_matrix<Eigen::VectorXd>();
-  witness.output = in.get_matrix<Eigen::VectorXd>();
-  return witness;
-}
 
 }  // namespace
 
@@ -54,8 +44,7 @@ void SearchExchange::finish(Verdict verdict, std::optional<Witness> witness) {
   witness_ = std::move(witness);
   ByteWriter out;
   out.put(static_cast<std::int32_t>(verdict));
-  out.put(static_cast<std::uint8_t>(witness_.has_value()));
-  if (witness_) write_witness(out, *witness_);
+  write_witness(out, witness_);
   const std::string bytes = out.take();
   for (int r = 1; r < ranks_.size(); ++r) send(r, tags::kSearchFinish, bytes);
   finished_ = true;
@@ -95,7 +84,7 @@ void SearchExchange::handle(distributed::Message message) {
       break;
     case tags::kSearchFinish:
       verdict_ = static_cast<Verdict>(in.get<std::int32_t>());
-      if (in.get<std::uint8_t>()) witness_ = read_witness(in);
+      witness_ = read_witness(in);
       finished_ = true;
       pool_.stop();
       break;
@@ -139,7 +128,7 @@ void SearchExchange::step() {
     if (!witness_sent_) {
       if (auto witness = state_.witness()) {
         ByteWriter out;
-        write_witness(out, *witness);
+        write_witness(out, witness);
         send(0, tags::kSearchWitness, out.take());
         witness_sent_ = true;
       }

@@ -94,4 +94,19 @@ std::vector<Eigen::Index> read_indices(ByteReader& in) {
   return read_items<Eigen::Index>(in, 8, [](ByteReader& r) { return static_cast<Eigen::Index>(r.get<std::int64_t>()); });
 }
 
+void write_witness(ByteWriter& out, const std::optional<Witness>& witness) {
+  out.put(static_cast<std::uint8_t>(witness.has_value()));
+  if (!witness) return;
+  out.put(witness->input);
+  out.put(witness->output);
+}
+
+std::optional<Witness> read_witness(ByteReader& in) {
+  if (in.get<std::uint8_t>() == 0) return std::nullopt;
+  Witness witness;
+  witness.input = in.get_matrix<Eigen::VectorXd>();
+  witness.output = in.get_matrix<Eigen::VectorXd>();
+  return witness;
+}
+
 }  // namespace certnn::verify

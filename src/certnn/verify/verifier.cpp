@@ -11,6 +11,7 @@
 #include "certnn/verify/falsifier.hpp"
 #include "certnn/verify/problem.hpp"
 #include "certnn/verify/search.hpp"
+#include "certnn/verify/task_codec.hpp"
 
 namespace certnn::verify {
 
@@ -38,22 +39,14 @@ std::optional<Witness> falsify_all(const model::Network& network, const std::vec
     if ((found = falsify(network, group, falsifier, deadline))) break;
   if (!ranks || ranks->size() == 1) return found;
   ByteWriter mine;
-  mine.put(static_cast<std::uint8_t>(found.has_value()));
-  if (found) {
-    mine.put(found->input);
-    mine.put(found->output);
-  }
+  write_witness(mine, found);
   std::string first;
   for (std::string& bytes : distributed::gather(*ranks, mine.take()))
     if (first.empty() && !bytes.empty() && bytes[0] != 0) first = std::move(bytes);
   if (first.empty()) first = std::string(1, '\0');
   const std::string agreed = distributed::broadcast(*ranks, std::move(first));
   ByteReader in(agreed);
-  if (in.get<std::uint8_t>() == 0) return std::nullopt;
-  Witness witness;
-  witness.input = in.get_matrix<Eigen::VectorXd>();
-  witness.output = in.get_matrix<Eigen::VectorXd>();
-  return witness;
+  return read_witness(in);
 }
 
 }  // namespace
