@@ -42,6 +42,11 @@ std::string one_line(std::string_view message) {
   return line;
 }
 
+// One error line, written at once: the ranks of a job share stderr, and their lines must not mix.
+void report_error(const std::string& where, const std::string& message) {
+  std::cerr << "certnn" + where + ": " + message + "\n" << std::flush;
+}
+
 // The commands that run over several ranks of an MPI job.
 bool runs_over_ranks(const std::string& command) {
   return command == "suite" || command == "verify" || command == "evaluate" || command == "radius";
@@ -101,7 +106,7 @@ int run(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "certnn" << where << ": " << one_line(e.what()) << " (see certnn --help)\n";
+    report_error(where, one_line(e.what()) + " (see certnn --help)");
     return 1;
   }
   try {
@@ -115,13 +120,13 @@ int run(int argc, char** argv) {
     for (std::size_t i = 0; i < actions.size(); ++i)
       if (commands[i]->parsed()) actions[i]();
   } catch (const certnn::Error& e) {
-    std::cerr << "certnn" << where << ": " << one_line(e.what()) << "\n";
+    report_error(where, one_line(e.what()));
     return 1;
   } catch (const std::bad_alloc&) {
-    std::cerr << "certnn" << where << ": out of memory\n";
+    report_error(where, "out of memory");
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "certnn" << where << ": internal error: " << one_line(e.what()) << "\n";
+    report_error(where, "internal error: " + one_line(e.what()));
     return 1;
   }
   if (const int interrupted = certnn::cli::interrupted_exit_status()) return interrupted;
