@@ -26,5 +26,6 @@ install(FILES ${CMAKE_BINARY_DIR}/certnnConfig.cmake ${CMAKE_BINARY_DIR}/certnnC
 
 # The .pc file names its prefix relative to itself, so an installed tree can be moved.
 file(RELATIVE_PATH CERTNN_PC_PREFIX "/prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/prefix")
+string(JOIN " " CERTNN_PC_ARCH_FLAGS ${CERTNN_ARCH_FLAGS})
 configure_file(${CMAKE_SOURCE_DIR}/cmake/certnn.pc.in ${CMAKE_BINARY_DIR}/certnn.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/certnn.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

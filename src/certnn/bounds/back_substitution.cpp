@@ -10,6 +10,7 @@
 #include "certnn/core/error.hpp"
 #include "certnn/core/rounding.hpp"
 #include "certnn/grad/layer_vjp.hpp"
+#include "certnn/model/convolution.hpp"
 #include "certnn/model/forward.hpp"
 #include "certnn/model/window.hpp"
 
@@ -156,12 +157,7 @@ class BackwardPass {
   void linear(const Node& node, const Conv2d& c, const MatrixXd& g, std::vector<MatrixXd>& coefficients) {
     const ValueId in = node.inputs[0];
     acc_.add_constant(g, constant_term(node));
-    Conv2d absolute = c;
-    absolute.weight = c.weight.cwiseAbs();
-    absolute.bias.setZero();
-    const Node abs_node{node.name, absolute, node.inputs, node.output_shape};
-    const Batch<double> m = mag(in);
-    const VectorXd image = apply_layer<double>(abs_node, {&m}, network_).col(0);
+    const VectorXd image = convolve<double>(c.weight.cwiseAbs(), c.window, mag(in)).col(0);
     const std::int64_t taps = c.window.kernel_h * c.window.kernel_w;
     acc_.charge_product(g, nonnegative_sums_up(image, c.weight.cols()), c.out_channels * taps, mag(in).sum());
     accumulate(coefficients, in, adjoint(node, g));

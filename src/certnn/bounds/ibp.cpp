@@ -7,6 +7,7 @@
 #include "certnn/core/error.hpp"
 #include "certnn/core/interval.hpp"
 #include "certnn/core/rounding.hpp"
+#include "certnn/model/convolution.hpp"
 #include "certnn/model/forward.hpp"
 #include "certnn/model/kind_dispatch.hpp"
 #include "certnn/model/window.hpp"
@@ -70,16 +71,12 @@ struct IbpStep {
   }
   Box operator()(const Conv2d& c) const {
     const CentreRadius cr = centre_radius(x());
-    Conv2d absolute = c;
-    absolute.weight = c.weight.cwiseAbs();
-    absolute.bias.setZero();
-    Batch<double> mid = cr.mid, magnitudes(x().size(), 2);
+    Batch<double> centre = convolve<double>(c.weight, c.window, cr.mid);
+    add_channel_bias(centre, c.bias);
+    Batch<double> magnitudes(x().size(), 2);
     magnitudes.col(0) = cr.rad;
     magnitudes.col(1) = cr.mid.cwiseAbs();
-    const Node signed_node{node.name, c, node.inputs, node.output_shape};
-    const Node abs_node{node.name, absolute, node.inputs, node.output_shape};
-    const Batch<double> centre = apply_layer<double>(signed_node, {&mid}, network);
-    const Batch<double> images = apply_layer<double>(abs_node, {&magnitudes}, network);
+    const Batch<double> images = convolve<double>(c.weight.cwiseAbs(), c.window, magnitudes);
     const VectorXd magnitude_image = images.col(1) + abs_image_of_bias(c);
     return affine_enclosure(centre.col(0), images.col(0), magnitude_image, c.weight.cols());
   }

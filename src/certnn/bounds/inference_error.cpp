@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "certnn/core/rounding.hpp"
+#include "certnn/model/convolution.hpp"
 #include "certnn/model/forward.hpp"
 #include "certnn/model/kind_dispatch.hpp"
 #include "certnn/model/window.hpp"
@@ -85,23 +86,17 @@ struct Float32ErrorStep {
   }
   VectorXd operator()(const Conv2d& c) const {
     // The same bound per output position: apply |W| and |W − fl32(W)| to |x|max as convolutions.
-    Conv2d absolute = c, conversion = c;
-    absolute.weight = c.weight.cwiseAbs();
-    conversion.weight = c.weight.unaryExpr([](double w) { return conversion_error(w); });
-    absolute.bias.setZero();
-    conversion.bias.setZero();
     const Batch<double> m = magnitudes(x());
-    const auto image = [&](const Conv2d& kind) {
-      const Node step{node.name, kind, node.inputs, node.output_shape};
-      return VectorXd(apply_layer<double>(step, {&m}, network).col(0));
-    };
+    const auto image = [&](const Eigen::MatrixXd& weight) { return VectorXd(convolve<double>(weight, c.window, m).col(0)); };
     const Index positions = c.window.out_h * c.window.out_w;
     VectorXd abs_bias(size()), bias_conversion(size());
     for (Index i = 0; i < size(); ++i) {
       abs_bias[i] = std::abs(c.bias[i / positions]);
       bias_conversion[i] = conversion_error(c.bias[i / positions]);
     }
-    return affine_error(c.weight.cols(), image(absolute), image(conversion), abs_bias, bias_conversion);
+    return affine_error(c.weight.cols(), image(c.weight.cwiseAbs()),
+                        image(c.weight.unaryExpr([](double w) { return conversion_error(w); })), abs_bias,
+                        bias_conversion);
   }
   VectorXd operator()(const Relu&) const { return VectorXd::Zero(size()); }
   VectorXd operator()(const MaxPool&) const { return VectorXd::Zero(size()); }

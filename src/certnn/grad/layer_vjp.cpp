@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <limits>
 
-#include "certnn/grad/window_columns.hpp"
+#include "certnn/model/convolution.hpp"
 #include "certnn/model/kind_dispatch.hpp"
-#include "certnn/model/window.hpp"
+#include "certnn/model/pooling.hpp"
 
 namespace certnn::grad {
 namespace {
@@ -14,7 +14,6 @@ namespace {
 using namespace certnn::model;
 using Eigen::Index;
 using Gradient = Batch<double>;
-using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Each operator() returns the cotangents of the node's inputs, in input order.
 struct InputVjpStep {
@@ -32,17 +31,7 @@ struct InputVjpStep {
 
   std::vector<Gradient> operator()(const Dense& d) const { return one(d.weight.transpose() * g); }
   std::vector<Gradient> operator()(const Conv2d& conv) const {
-    const Window2d& w = conv.window;
-    const Index positions = w.out_h * w.out_w;
-    const Eigen::MatrixXd weight_t = conv.weight.transpose();
-    Gradient dx = Gradient::Zero(x().rows(), x().cols());
-    Eigen::MatrixXd columns;
-    for (Index s = 0; s < g.cols(); ++s) {
-      const Eigen::Map<const RowMajor> dy(g.col(s).data(), conv.out_channels, positions);
-      columns.noalias() = weight_t * dy;
-      fold_windows(columns, w, dx.col(s).data());
-    }
-    return one(std::move(dx));
+    return one(convolve_adjoint<double>(conv.weight, conv.window, g));
   }
   // Slope 0 at x = 0 (layer_vjp.hpp).
   std::vector<Gradient> operator()(const Relu&) const {
@@ -91,52 +80,18 @@ struct InputVjpStep {
   std::vector<Gradient> operator()(const DivConstant& c) const {
     return one((g.array().colwise() / c.constant.array()).matrix());
   }
-  std::vector<Gradient> operator()(const AveragePool& p) const {
-    const Window2d& w = p.window;
-    std::vector<std::int64_t> counts(static_cast<std::size_t>(g.rows()), 0);
-    for_each_window(w, [&](std::int64_t out, std::int64_t) { ++counts[out]; });
-    const double full = static_cast<double>(w.kernel_h * w.kernel_w);
-    Gradient dx = Gradient::Zero(x().rows(), x().cols());
-    for_each_window(w, [&](std::int64_t out, std::int64_t in_index) {
-      dx.row(in_index) += g.row(out) / (p.count_include_pad ? full : static_cast<double>(counts[out]));
-    });
-    return one(std::move(dx));
-  }
-  // The first maximal tap of each window (for_each_window visits a window's taps in kernel
-  // row-major order) receives the window's cotangent.
+  std::vector<Gradient> operator()(const AveragePool& p) const { return one(average_pool_adjoint<double>(p, g)); }
+  // The first maximal tap of each window (in kernel row-major order) receives the window's cotangent.
   std::vector<Gradient> operator()(const MaxPool& p) const {
-    const Index batch = x().cols();
-    Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic> first_max =
-        Eigen::Matrix<Index, Eigen::Dynamic, Eigen::Dynamic>::Constant(g.rows(), batch, -1);
-    for_each_window(p.window, [&](std::int64_t out, std::int64_t in_index) {
-      for (Index s = 0; s < batch; ++s) {
-        Index& best = first_max(out, s);
-        if (best < 0 || x()(in_index, s) > x()(best, s)) best = in_index;
-      }
-    });
-    Gradient dx = Gradient::Zero(x().rows(), batch);
-    for (Index s = 0; s < batch; ++s)
+    const auto first_max = max_pool_arguments(p, x());
+    Gradient dx = Gradient::Zero(x().rows(), x().cols());
+    for (Index s = 0; s < g.cols(); ++s)
       for (Index out = 0; out < g.rows(); ++out)
         if (first_max(out, s) >= 0) dx(first_max(out, s), s) += g(out, s);
     return one(std::move(dx));
   }
   // The cotangent of the padded tensor restricted to the positions the input was copied to.
-  std::vector<Gradient> operator()(const Pad& p) const {
-    Shape out_shape = input_shape;
-    for (std::size_t d = 0; d < out_shape.size(); ++d) out_shape[d] += p.begin[d] + p.end[d];
-    Gradient dx(x().rows(), x().cols());
-    std::vector<std::int64_t> index(input_shape.size(), 0);
-    for (std::int64_t flat = 0; flat < x().rows(); ++flat) {
-      std::int64_t out_flat = 0;
-      for (std::size_t d = 0; d < index.size(); ++d) out_flat = out_flat * out_shape[d] + index[d] + p.begin[d];
-      dx.row(flat) = g.row(out_flat);
-      for (std::size_t d = index.size(); d-- > 0;) {
-        if (++index[d] < input_shape[d]) break;
-        index[d] = 0;
-      }
-    }
-    return one(std::move(dx));
-  }
+  std::vector<Gradient> operator()(const Pad& p) const { return one(unpad<double>(p, input_shape, g)); }
 };
 
 }  // namespace

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "certnn/grad/window_columns.hpp"
+#include "certnn/model/convolution.hpp"
 #include "certnn/model/kind_dispatch.hpp"
 
 namespace certnn::grad {
@@ -10,7 +10,6 @@ namespace {
 
 using namespace certnn::model;
 using Eigen::Index;
-using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 // Fixed functions (the element-wise constants are input normalisation, not trained).
 using KindsWithoutParameters = KindList<Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Reshape, AddTensors, SubTensors,
@@ -32,18 +31,9 @@ struct ParameterStep {
   // Per sample Y = W · columns + b 1ᵀ (Y: out_channels x positions): dW = Σ_s G_s columns_sᵀ,
   // db = Σ_s G_s 1.
   ParameterGradient operator()(const Conv2d& conv) const {
-    const Window2d& w = conv.window;
-    const Index positions = w.out_h * w.out_w;
     ParameterGradient p;
-    p.weight = Eigen::MatrixXd::Zero(conv.weight.rows(), conv.weight.cols());
-    p.bias = Eigen::VectorXd::Zero(conv.out_channels);
-    Eigen::MatrixXd columns;
-    for (Index s = 0; s < g.cols(); ++s) {
-      const Eigen::Map<const RowMajor> dy(g.col(s).data(), conv.out_channels, positions);
-      unfold_windows(x().col(s).data(), w, columns);
-      p.weight.noalias() += dy * columns.transpose();
-      p.bias += dy.rowwise().sum();
-    }
+    p.weight = convolution_weight_gradient(conv.window, x(), g);
+    p.bias = channel_sums(g, conv.out_channels);
     return p;
   }
   // y = (x − mean) / sqrt(variance + epsilon) · scale + bias per channel.

@@ -1,31 +1,18 @@
 #include "certnn/model/forward.hpp"
 
 #include <cmath>
-#include <limits>
 
 #include "certnn/core/error.hpp"
+#include "certnn/model/convolution.hpp"
 #include "certnn/model/kind_dispatch.hpp"
-#include "certnn/model/window.hpp"
+#include "certnn/model/pooling.hpp"
 
 namespace certnn::model {
 namespace {
 
 template <class T>
-using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-
-template <class T>
 Eigen::Matrix<T, Eigen::Dynamic, 1> as_vector(const Eigen::VectorXd& v) {
   return v.cast<T>();
-}
-
-// The receptive fields of one [C,H,W] sample as columns: rows (c, kh, kw), columns (oh, ow);
-// padded positions are zero.
-template <class T>
-void unfold_windows(const T* sample, const Window2d& w, Batch<T>& columns) {
-  columns.setZero(w.channels * w.kernel_h * w.kernel_w, w.out_h * w.out_w);
-  for_each_tap(w, [&](auto c, auto kh, auto kw, auto oh, auto ow, auto in_index) {
-    columns((c * w.kernel_h + kh) * w.kernel_w + kw, oh * w.out_w + ow) = sample[in_index];
-  });
 }
 
 template <class T>
@@ -41,17 +28,8 @@ struct ForwardStep {
     return y;
   }
   Batch<T> operator()(const Conv2d& conv) const {
-    const Window2d& w = conv.window;
-    const std::int64_t positions = w.out_h * w.out_w;
-    const auto weight = conv.weight.cast<T>();
-    Batch<T> y(conv.out_channels * positions, x().cols());
-    Batch<T> columns;
-    for (Eigen::Index s = 0; s < x().cols(); ++s) {
-      unfold_windows(x().col(s).data(), w, columns);
-      Eigen::Map<RowMajor<T>> out(y.col(s).data(), conv.out_channels, positions);
-      out.noalias() = weight * columns;
-      out.colwise() += as_vector<T>(conv.bias);
-    }
+    Batch<T> y = convolve<T>(conv.weight.cast<T>(), conv.window, x());
+    add_channel_bias(y, conv.bias);
     return y;
   }
   Batch<T> operator()(const Relu&) const { return x().cwiseMax(T(0)); }
@@ -102,48 +80,9 @@ struct ForwardStep {
   Batch<T> operator()(const DivConstant& c) const {
     return (x().array().colwise() / as_vector<T>(c.constant).array()).matrix();
   }
-  Batch<T> operator()(const AveragePool& p) const {
-    const Window2d& w = p.window;
-    const std::int64_t out_size = w.channels * w.out_h * w.out_w;
-    Batch<T> sums = Batch<T>::Zero(out_size, x().cols());
-    std::vector<std::int64_t> counts(out_size, 0);
-    for_each_window(w, [&](std::int64_t out, std::int64_t in_index) {
-      sums.row(out) += x().row(in_index);
-      ++counts[out];
-    });
-    const T full = static_cast<T>(w.kernel_h * w.kernel_w);
-    for (std::int64_t o = 0; o < out_size; ++o)
-      sums.row(o) /= p.count_include_pad ? full : static_cast<T>(counts[o]);
-    return sums;
-  }
-  Batch<T> operator()(const MaxPool& p) const {
-    const Window2d& w = p.window;
-    Batch<T> y = Batch<T>::Constant(w.channels * w.out_h * w.out_w, x().cols(),
-                                    -std::numeric_limits<T>::infinity());
-    for_each_window(w, [&](std::int64_t out, std::int64_t in_index) {
-      y.row(out) = y.row(out).cwiseMax(x().row(in_index));
-    });
-    return y;
-  }
-  Batch<T> operator()(const Pad& p) const {
-    Shape out_shape = input_shape;
-    for (std::size_t d = 0; d < out_shape.size(); ++d) out_shape[d] += p.begin[d] + p.end[d];
-    Batch<T> y = Batch<T>::Constant(element_count(out_shape), x().cols(), static_cast<T>(p.value));
-    // Walk input elements in row-major order, tracking their multi-index.
-    std::vector<std::int64_t> index(input_shape.size(), 0);
-    const std::int64_t in_size = x().rows();
-    for (std::int64_t flat = 0; flat < in_size; ++flat) {
-      std::int64_t out_flat = 0;
-      for (std::size_t d = 0; d < index.size(); ++d)
-        out_flat = out_flat * out_shape[d] + index[d] + p.begin[d];
-      y.row(out_flat) = x().row(flat);
-      for (std::size_t d = index.size(); d-- > 0;) {
-        if (++index[d] < input_shape[d]) break;
-        index[d] = 0;
-      }
-    }
-    return y;
-  }
+  Batch<T> operator()(const AveragePool& p) const { return average_pool<T>(p, x()); }
+  Batch<T> operator()(const MaxPool& p) const { return max_pool<T>(p, x()); }
+  Batch<T> operator()(const Pad& p) const { return pad<T>(p, input_shape, x()); }
 };
 
 void check_input_size(const Network& network, Eigen::Index rows) {

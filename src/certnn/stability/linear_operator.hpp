@@ -33,7 +33,7 @@ Eigen::MatrixXd abs_adjoint_up(const LinearOperator& op, const Eigen::MatrixXd& 
 // y = W x (the bias does not change any norm).
 LinearOperator dense_operator(const Eigen::MatrixXd& weight);
 // The convolution without its bias, on [C, H, W] samples flattened row-major, computed through
-// the window unfolding and its adjoint fold (grad/window_columns.hpp).
+// the convolution kernels of model/convolution.hpp.
 LinearOperator convolution_operator(const model::Conv2d& conv);
 // The window means of an AveragePool (a linear map with non-negative entries 1 / divisor).
 LinearOperator average_pool_operator(const model::AveragePool& pool);

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "certnn/core/error.hpp"
-#include "certnn/grad/window_columns.hpp"
+#include "certnn/model/convolution.hpp"
 
 namespace certnn::train {
 namespace {
@@ -217,15 +217,11 @@ Var Graph::conv2d(Var weight, Var x, const model::Window2d& window) {
   if (w.cols() != window.channels * window.kernel_h * window.kernel_w ||
       vx.rows() != window.channels * window.in_h * window.in_w)
     throw ShapeError("expression conv2d: weight or input does not match the window");
-  Matrix columns = grad::unfold_batch(vx, window);
-  Matrix out = grad::positions_to_samples(w * columns, vx.cols());
-  return record(std::move(out), {weight, x},
-                [weight, x, window, columns = std::move(columns)](Graph& g, const Matrix& d) {
-                  const Matrix& w = g.value(weight);
-                  const Matrix dy = grad::samples_to_positions(d, w.rows());
-                  if (g.needs(weight)) g.accumulate_product(weight, dy, columns.transpose());
-                  if (g.needs(x)) g.accumulate(x, grad::fold_batch(w.transpose() * dy, window, d.cols()));
-                });
+  return record(model::convolve<double>(w, window, vx), {weight, x}, [weight, x, window](Graph& g, const Matrix& d) {
+    const Matrix& w = g.value(weight);
+    if (g.needs(weight)) g.accumulate(weight, model::convolution_weight_gradient(window, g.value(x), d));
+    if (g.needs(x)) g.accumulate(x, model::convolve_adjoint<double>(w, window, d));
+  });
 }
 
 Var Graph::conv2d_transposed(Var weight, Var y, const model::Window2d& window) {
@@ -233,14 +229,11 @@ Var Graph::conv2d_transposed(Var weight, Var y, const model::Window2d& window) {
   if (w.cols() != window.channels * window.kernel_h * window.kernel_w ||
       vy.rows() != w.rows() * window.out_h * window.out_w)
     throw ShapeError("expression conv2d_transposed: weight or input does not match the window");
-  Matrix positions = grad::samples_to_positions(vy, w.rows());
-  Matrix out = grad::fold_batch(w.transpose() * positions, window, vy.cols());
-  return record(std::move(out), {weight, y},
-                [weight, y, window, positions = std::move(positions)](Graph& g, const Matrix& d) {
+  return record(model::convolve_adjoint<double>(w, window, vy), {weight, y},
+                [weight, y, window](Graph& g, const Matrix& d) {
                   const Matrix& w = g.value(weight);
-                  const Matrix columns = grad::unfold_batch(d, window);
-                  if (g.needs(weight)) g.accumulate_product(weight, positions, columns.transpose());
-                  if (g.needs(y)) g.accumulate(y, grad::positions_to_samples(w * columns, d.cols()));
+                  if (g.needs(weight)) g.accumulate(weight, model::convolution_weight_gradient(window, d, g.value(y)));
+                  if (g.needs(y)) g.accumulate(y, model::convolve<double>(w, window, d));
                 });
 }
 
