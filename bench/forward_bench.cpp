@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "certnn/core/memory.hpp"
 #include "certnn/model/forward.hpp"
 #include "bench_networks.hpp"
 
@@ -42,3 +43,11 @@ BENCHMARK_TEMPLATE(BM_CnnSmall, double)->Arg(1)->Arg(256);
 BENCHMARK_TEMPLATE(BM_CnnSmall, float)->Arg(1)->Arg(256);
 
 }  // namespace
+
+int main(int argc, char** argv) {
+  certnn::reuse_freed_memory();  // as the CLI does
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

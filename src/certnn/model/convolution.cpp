@@ -4,118 +4,140 @@
 #include <cstdint>
 #include <vector>
 
-#include "certnn/model/window.hpp"
 
 namespace certnn::model {
 namespace {
 
 using Eigen::Index;
-template <class T>
-using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// For the unfolded columns of one sample (C·kernel_h·kernel_w rows × out_h·out_w columns,
-// column-major), the flattened input index each entry reads, −1 for a padded tap.
-struct GatherTable {
-  Index rows = 0, positions = 0;
-  std::vector<std::int64_t> source;
+// The windows of a chunk of samples, unfolded (im2col) into the transpose of the product's right
+// operand: row s·positions + (oh·out_w + ow) holds the window at (oh, ow) of sample s, column
+// (c·kernel_h + kh)·kernel_w + kw its tap (c, kh, kw); padded taps are 0. In this layout a tap's
+// positions along one output row are contiguous, so both directions run over plain strided rows.
+class Unfolding {
+ public:
+  explicit Unfolding(const Window2d& w)
+      : w_(w), taps_(w.channels * w.kernel_h * w.kernel_w), positions_(w.out_h * w.out_w) {}
 
-  explicit GatherTable(const Window2d& w)
-      : rows(w.channels * w.kernel_h * w.kernel_w),
-        positions(w.out_h * w.out_w),
-        source(static_cast<std::size_t>(rows * positions), -1) {
-    for_each_tap(w, [&](auto c, auto kh, auto kw, auto oh, auto ow, auto in_index) {
-      source[static_cast<std::size_t>((oh * w.out_w + ow) * rows + (c * w.kernel_h + kh) * w.kernel_w + kw)] =
-          in_index;
+  Index taps() const { return taps_; }
+  Index positions() const { return positions_; }
+  // Samples per product: the unfolded chunk stays near 4 MiB in float64, a size at which the
+  // product runs at full speed and the memory does not grow with the batch.
+  Index chunk() const { return std::max<Index>(1, (Index{1} << 19) / std::max<Index>(1, taps_ * positions_)); }
+
+  // unfolded := the windows of samples [first, first + count) of x.
+  template <class T>
+  void unfold(const Matrix<T>& x, Index first, Index count, Matrix<T>& unfolded) const {
+    unfolded.resize(positions_ * count, taps_);
+    visit_rows(count, [&](Index tap, Index s, Index oh, Index in_offset, Index ow_begin, Index ow_end, Index iw_begin) {
+      T* row = unfolded.col(tap).data() + s * positions_ + oh * w_.out_w;
+      std::fill(row, row + ow_begin, T(0));
+      const T* in = x.col(first + s).data() + in_offset + iw_begin;
+      for (Index ow = ow_begin; ow < ow_end; ++ow, in += w_.stride_w) row[ow] = *in;
+      std::fill(row + ow_end, row + w_.out_w, T(0));
     });
   }
 
-  // Samples per product: the unfolded chunk stays near 4 MiB in float64, a size at which the
-  // product runs at full speed and the memory does not grow with the batch.
-  Index chunk() const { return std::max<Index>(1, (Index{1} << 19) / std::max<Index>(1, rows * positions)); }
-
-  // columns := the windows of samples [first, first + count) side by side.
+  // x.col(first + s) += the entries of sample s in unfolded, each onto the element its tap read.
   template <class T>
-  void unfold(const Matrix<T>& x, Index first, Index count, Matrix<T>& columns) const {
-    columns.resize(rows, positions * count);
-    for (Index s = 0; s < count; ++s) {
-      const T* from = x.col(first + s).data();
-      T* to = columns.data() + s * rows * positions;
-      for (std::size_t i = 0; i < source.size(); ++i) to[i] = source[i] >= 0 ? from[source[i]] : T(0);
-    }
+  void fold(const Matrix<T>& unfolded, Index first, Index count, Matrix<T>& x) const {
+    visit_rows(count, [&](Index tap, Index s, Index oh, Index in_offset, Index ow_begin, Index ow_end, Index iw_begin) {
+      const T* row = unfolded.col(tap).data() + s * positions_ + oh * w_.out_w;
+      T* in = x.col(first + s).data() + in_offset + iw_begin;
+      for (Index ow = ow_begin; ow < ow_end; ++ow, in += w_.stride_w) *in += row[ow];
+    });
   }
 
-  // x.col(first + s) += the entries of columns' block s, each onto the input element it read.
-  template <class T>
-  void fold(const Matrix<T>& columns, Index first, Index count, Matrix<T>& x) const {
-    for (Index s = 0; s < count; ++s) {
-      const T* from = columns.data() + s * rows * positions;
-      T* to = x.col(first + s).data();
-      for (std::size_t i = 0; i < source.size(); ++i)
-        if (source[i] >= 0) to[source[i]] += from[i];
-    }
+ private:
+  // visit(tap, sample, oh, offset of the input row read, [ow_begin, ow_end) the output columns
+  // whose tap is in bounds, iw_begin the input column of ow_begin); a row wholly in the padding
+  // is visited with an empty range.
+  template <class Visit>
+  void visit_rows(Index count, Visit&& visit) const {
+    for (Index c = 0; c < w_.channels; ++c)
+      for (Index kh = 0; kh < w_.kernel_h; ++kh)
+        for (Index kw = 0; kw < w_.kernel_w; ++kw) {
+          const Index tap = (c * w_.kernel_h + kh) * w_.kernel_w + kw;
+          const Index shift = kw * w_.dilation_w - w_.pad_left;  // iw = ow·stride_w + shift
+          // Smallest ow with iw ≥ 0 and the end of those with iw < in_w.
+          const Index ow_begin = std::min(w_.out_w, shift >= 0 ? 0 : (-shift + w_.stride_w - 1) / w_.stride_w);
+          const Index ow_end = std::max(ow_begin, std::min(w_.out_w, w_.in_w - shift <= 0 ? 0
+                                                                     : (w_.in_w - shift + w_.stride_w - 1) / w_.stride_w));
+          for (Index s = 0; s < count; ++s)
+            for (Index oh = 0; oh < w_.out_h; ++oh) {
+              const Index ih = oh * w_.stride_h - w_.pad_top + kh * w_.dilation_h;
+              const bool inside = ih >= 0 && ih < w_.in_h;
+              visit(tap, s, oh, (c * w_.in_h + (inside ? ih : 0)) * w_.in_w, inside ? ow_begin : w_.out_w,
+                    inside ? ow_end : w_.out_w, ow_begin * w_.stride_w + shift);
+            }
+        }
   }
+
+  Window2d w_;
+  Index taps_, positions_;
 };
 
-// Between the per-sample layout (rows channel-major: channels·positions × batch) and the product
-// layout (channels × positions·count, sample after sample).
+// Between the per-sample layout (rows channel-major: channels·positions × batch) and the layout
+// of the products (positions·count × channels: row s·positions + p, column m). A channel's
+// positions are contiguous in both, so the copies run over contiguous blocks.
 template <class T>
-void to_product_layout(const Matrix<T>& samples, Index first, Index count, Index channels, Matrix<T>& product) {
+void to_positions_by_channel(const Matrix<T>& samples, Index first, Index count, Index channels, Matrix<T>& out) {
   const Index positions = samples.rows() / channels;
-  product.resize(channels, positions * count);
-  for (Index s = 0; s < count; ++s)
-    product.middleCols(s * positions, positions) =
-        Eigen::Map<const RowMajor<T>>(samples.col(first + s).data(), channels, positions);
+  out.resize(positions * count, channels);
+  for (Index m = 0; m < channels; ++m)
+    for (Index s = 0; s < count; ++s)
+      out.col(m).segment(s * positions, positions) = samples.col(first + s).segment(m * positions, positions);
 }
 
 template <class T>
-void from_product_layout(const Matrix<T>& product, Index first, Index count, Matrix<T>& samples) {
-  const Index channels = product.rows(), positions = product.cols() / count;
-  for (Index s = 0; s < count; ++s)
-    Eigen::Map<RowMajor<T>>(samples.col(first + s).data(), channels, positions) =
-        product.middleCols(s * positions, positions);
+void from_positions_by_channel(const Matrix<T>& in, Index first, Index count, Matrix<T>& samples) {
+  const Index channels = in.cols(), positions = in.rows() / count;
+  for (Index m = 0; m < channels; ++m)
+    for (Index s = 0; s < count; ++s)
+      samples.col(first + s).segment(m * positions, positions) = in.col(m).segment(s * positions, positions);
 }
 
 }  // namespace
 
 template <class T>
 Matrix<T> convolve(const Matrix<T>& weight, const Window2d& window, const Matrix<T>& x) {
-  const GatherTable table(window);
-  Matrix<T> y(weight.rows() * table.positions, x.cols());
-  Matrix<T> columns, product;
-  for (Index first = 0; first < x.cols(); first += table.chunk()) {
-    const Index count = std::min(table.chunk(), x.cols() - first);
-    table.unfold(x, first, count, columns);
-    product.noalias() = weight * columns;
-    from_product_layout(product, first, count, y);
+  const Unfolding unfolding(window);
+  Matrix<T> y(weight.rows() * unfolding.positions(), x.cols());
+  Matrix<T> unfolded, product;
+  for (Index first = 0; first < x.cols(); first += unfolding.chunk()) {
+    const Index count = std::min(unfolding.chunk(), x.cols() - first);
+    unfolding.unfold(x, first, count, unfolded);
+    product.noalias() = unfolded * weight.transpose();
+    from_positions_by_channel(product, first, count, y);
   }
   return y;
 }
 
 template <class T>
 Matrix<T> convolve_adjoint(const Matrix<T>& weight, const Window2d& window, const Matrix<T>& y) {
-  const GatherTable table(window);
+  const Unfolding unfolding(window);
   Matrix<T> x = Matrix<T>::Zero(window.channels * window.in_h * window.in_w, y.cols());
-  Matrix<T> product, columns;
-  for (Index first = 0; first < y.cols(); first += table.chunk()) {
-    const Index count = std::min(table.chunk(), y.cols() - first);
-    to_product_layout(y, first, count, weight.rows(), product);
-    columns.noalias() = weight.transpose() * product;
-    table.fold(columns, first, count, x);
+  Matrix<T> product, unfolded;
+  for (Index first = 0; first < y.cols(); first += unfolding.chunk()) {
+    const Index count = std::min(unfolding.chunk(), y.cols() - first);
+    to_positions_by_channel(y, first, count, weight.rows(), product);
+    unfolded.noalias() = product * weight;
+    unfolding.fold(unfolded, first, count, x);
   }
   return x;
 }
 
 Eigen::MatrixXd convolution_weight_gradient(const Window2d& window, const Eigen::MatrixXd& x,
                                             const Eigen::MatrixXd& g) {
-  const GatherTable table(window);
-  const Index channels = g.rows() / table.positions;
-  Eigen::MatrixXd gradient = Eigen::MatrixXd::Zero(channels, table.rows);
-  Eigen::MatrixXd product, columns;
-  for (Index first = 0; first < x.cols(); first += table.chunk()) {
-    const Index count = std::min(table.chunk(), x.cols() - first);
-    table.unfold(x, first, count, columns);
-    to_product_layout(g, first, count, channels, product);
-    gradient.noalias() += product * columns.transpose();
+  const Unfolding unfolding(window);
+  const Index channels = g.rows() / unfolding.positions();
+  Eigen::MatrixXd gradient = Eigen::MatrixXd::Zero(channels, unfolding.taps());
+  Eigen::MatrixXd product, unfolded;
+  for (Index first = 0; first < x.cols(); first += unfolding.chunk()) {
+    const Index count = std::min(unfolding.chunk(), x.cols() - first);
+    unfolding.unfold(x, first, count, unfolded);
+    to_positions_by_channel(g, first, count, channels, product);
+    gradient.noalias() += product.transpose() * unfolded;
   }
   return gradient;
 }
