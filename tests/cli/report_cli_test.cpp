@@ -49,7 +49,9 @@ TEST_F(Cli, ReportWritesAPageWhoseFiguresKeepTheirGuarantees) {
   // Radii: a sound certificate never exceeds the distance of an adversarial example.
   ASSERT_EQ(data["figures"]["radii"].size(), 10u);
   for (const auto& row : data["figures"]["radii"])
-    if (!row["attacked"].is_null()) EXPECT_LE(row["certified"].get<double>(), row["attacked"].get<double>()) << row;
+    if (!row["attacked"].is_null()) {
+      EXPECT_LE(row["certified"].get<double>(), row["attacked"].get<double>()) << row;
+    }
 
   // Widths: per output and method non-decreasing in eps, and every sound method at least as wide
   // as the sampled lower bound.
@@ -65,7 +67,9 @@ TEST_F(Cli, ReportWritesAPageWhoseFiguresKeepTheirGuarantees) {
     EXPECT_TRUE(std::is_sorted(series.begin(), series.end())) << key.first << " " << key.second;
   for (const auto& row : data["figures"]["widths"]) {
     const std::pair<std::string, double> at{row["output"], row["eps"]};
-    if (row["method"] != "sample") EXPECT_GE(row["width"].get<double>(), sampled[at]) << row;
+    if (row["method"] != "sample") {
+      EXPECT_GE(row["width"].get<double>(), sampled[at]) << row;
+    }
   }
   // crown refuses the appended softmax, and says so.
   bool crown_refused = false;

@@ -21,6 +21,7 @@
 #include "certnn/core/rounding.hpp"
 #include "certnn/model/forward.hpp"
 #include "certnn/model/kind_dispatch.hpp"
+#include "certnn/model/network_walk.hpp"
 #include "certnn/model/window.hpp"
 
 namespace certnn::bounds {
@@ -347,24 +348,17 @@ Result DoubletonMethod::propagate(const Network& network, const Box& input, cons
                      " elements, the network expects " + std::to_string(network.input_size()));
   check_widths(network, options);
   const bool float32 = options.inference == Inference::Float32;
-  std::vector<DoubletonPtr> values(network.value_count());
-  values[kInputValue] = std::make_shared<const Doubleton>(input_doubleton(float32 ? float32_input(input) : input));
-  const std::vector<std::int32_t> last_use = network.last_uses();
-  const auto& nodes = network.nodes();
-  std::vector<DoubletonPtr> operands;
-  for (std::size_t k = 0; k < nodes.size(); ++k) {
-    const Node& node = nodes[k];
-    operands.clear();
-    for (ValueId v : node.inputs) operands.push_back(values[v]);
-    values[k + 1] = visit_layer<DoubletonRejects>(
-        node.op, DoubletonStep{node, network, operands, options}, [&](std::string_view kind) -> DoubletonPtr {
-          throw Unsupported(model::refusal_message(name(), kind, node.name));
-        });
-    // Values no later node reads are released (their C parts are the large ones).
-    for (ValueId v : node.inputs)
-      if (last_use[v] <= static_cast<std::int32_t>(k)) values[v].reset();
-    if (last_use[k + 1] < static_cast<std::int32_t>(k)) values[k + 1].reset();
-  }
+  // Values no later node reads are released (their C parts are the large ones).
+  const std::vector<DoubletonPtr> values = walk_forward(
+      network, std::make_shared<const Doubleton>(input_doubleton(float32 ? float32_input(input) : input)),
+      KeepValues::Live, [&](std::size_t, const Node& node, const std::vector<const DoubletonPtr*>& operands) {
+        std::vector<DoubletonPtr> shared;
+        for (const DoubletonPtr* operand : operands) shared.push_back(*operand);
+        return visit_layer<DoubletonRejects>(
+            node.op, DoubletonStep{node, network, shared, options}, [&](std::string_view kind) -> DoubletonPtr {
+              throw Unsupported(model::refusal_message(name(), kind, node.name));
+            });
+      });
   return Result{enclosing_box(*values[network.output()]), true};
 }
 

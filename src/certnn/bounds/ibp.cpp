@@ -9,6 +9,7 @@
 #include "certnn/core/rounding.hpp"
 #include "certnn/model/convolution.hpp"
 #include "certnn/model/forward.hpp"
+#include "certnn/model/network_walk.hpp"
 #include "certnn/model/kind_dispatch.hpp"
 #include "certnn/model/window.hpp"
 
@@ -215,17 +216,12 @@ std::vector<Box> IbpMethod::propagate_all(const Network& network, const Box& inp
   if (input.size() != network.input_size())
     throw ShapeError("ibp: the input box has " + std::to_string(input.size()) + " elements, the network expects " +
                      std::to_string(network.input_size()));
-  std::vector<Box> boxes(network.value_count());
-  boxes[kInputValue] = inference == Inference::Float32 ? float32_input(input) : input;
-  std::vector<const Box*> operands;
-  const auto& nodes = network.nodes();
-  for (std::size_t k = 0; k < nodes.size(); ++k) {
-    operands.clear();
-    for (ValueId v : nodes[k].inputs) operands.push_back(&boxes[v]);
-    boxes[k + 1] = ibp_layer(network, nodes[k], operands, inference);
-    if (enclosing) intersect(boxes[k + 1], (*enclosing)[k + 1]);
-  }
-  return boxes;
+  return walk_forward(network, inference == Inference::Float32 ? float32_input(input) : input, KeepValues::All,
+                      [&](std::size_t k, const Node& node, const std::vector<const Box*>& operands) {
+                        Box box = ibp_layer(network, node, operands, inference);
+                        if (enclosing) intersect(box, (*enclosing)[k + 1]);
+                        return box;
+                      });
 }
 
 Result IbpMethod::propagate(const Network& network, const Box& input, const Options& options) const {

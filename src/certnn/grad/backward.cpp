@@ -5,6 +5,7 @@
 
 #include "certnn/core/error.hpp"
 #include "certnn/grad/layer_vjp.hpp"
+#include "certnn/model/network_walk.hpp"
 
 namespace certnn::grad {
 namespace {
@@ -23,52 +24,40 @@ void check_cotangent(const Network& network, const Tape& tape, const Batch<doubl
                      std::to_string(network.output_size()) + " x " + std::to_string(tape.batch_size()));
 }
 
-// Walks the nodes in reverse topological order; cotangents[v] accumulates dL/d(value v) over every
-// reader of v and is complete when the node producing v is reached. An empty matrix stands for a
-// zero cotangent (a value the output does not depend on).
+// Sums dL/d(value v) over every reader of v, from the output down (model/network_walk.hpp); a
+// node the output does not depend on gets a zero parameter gradient.
 Gradients sweep(const Network& network, const Tape& tape, const Batch<double>& output_cotangent, Wanted wanted) {
   check_cotangent(network, tape, output_cotangent);
   const bool want_input = wanted != Wanted::Parameters, want_parameters = wanted != Wanted::Input;
   const auto& nodes = network.nodes();
-  std::vector<Batch<double>> cotangents(nodes.size() + 1);
-  cotangents[network.output()] = output_cotangent;
   Gradients result;
+  std::vector<bool> reached(nodes.size(), false);
   if (want_parameters) result.parameters.resize(nodes.size());
-
-  std::vector<const Batch<double>*> operands;
-  for (std::size_t k = nodes.size(); k-- > 0;) {
-    const Node& node = nodes[k];
-    Batch<double>& g = cotangents[k + 1];
-    operands.clear();
+  const auto operands_of = [&](const Node& node) {
+    std::vector<const Batch<double>*> operands;
     for (ValueId v : node.inputs) operands.push_back(&tape.value(v));
-    if (g.size() == 0) {
-      if (want_parameters)
+    return operands;
+  };
+  Batch<double> input = walk_backward(
+      network, output_cotangent, [](const Batch<double>& g) { return g.size() > 0; },
+      [&](std::size_t k, const Node& node, const Batch<double>& g) {
+        const std::vector<const Batch<double>*> operands = operands_of(node);
+        reached[k] = true;
+        if (want_parameters) result.parameters[k] = parameter_gradient(node, operands, g);
+        // A node that reads only the network input needs no pull-back unless dL/dx was asked for.
+        const bool needed = want_input || std::any_of(node.inputs.begin(), node.inputs.end(),
+                                                      [](ValueId v) { return v != kInputValue; });
+        if (!needed) return std::vector<Batch<double>>(node.inputs.size());  // empty: nothing to add
+        return input_vjp(node, operands, tape.value(static_cast<ValueId>(k + 1)), g, network);
+      },
+      [](Batch<double>& target, const Batch<double>& pulled) { target += pulled; });
+  if (want_parameters)
+    for (std::size_t k = 0; k < nodes.size(); ++k)
+      if (!reached[k])
         result.parameters[k] = parameter_gradient(
-            node, operands, Batch<double>::Zero(network.size(static_cast<ValueId>(k + 1)), tape.batch_size()));
-      continue;
-    }
-    if (want_parameters) result.parameters[k] = parameter_gradient(node, operands, g);
-    // A node that reads only the network input needs no pull-back unless dL/dx was asked for.
-    const bool needed = want_input || std::any_of(node.inputs.begin(), node.inputs.end(),
-                                                  [](ValueId v) { return v != kInputValue; });
-    if (needed) {
-      const Batch<double>& output = tape.value(static_cast<ValueId>(k + 1));
-      std::vector<Batch<double>> pulled = input_vjp(node, operands, output, g, network);
-      for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-        Batch<double>& target = cotangents[node.inputs[i]];
-        if (target.size() == 0) {
-          target = std::move(pulled[i]);
-        } else {
-          target += pulled[i];
-        }
-      }
-    }
-    g = Batch<double>();  // complete and used: free it
-  }
-  if (want_input) {
-    result.input = std::move(cotangents[kInputValue]);
-    if (result.input.size() == 0) result.input = Batch<double>::Zero(network.input_size(), tape.batch_size());
-  }
+            nodes[k], operands_of(nodes[k]),
+            Batch<double>::Zero(network.size(static_cast<ValueId>(k + 1)), tape.batch_size()));
+  if (want_input) result.input = input.size() > 0 ? std::move(input) : Batch<double>::Zero(network.input_size(), tape.batch_size());
   return result;
 }
 

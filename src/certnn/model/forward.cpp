@@ -5,6 +5,7 @@
 #include "certnn/core/error.hpp"
 #include "certnn/model/convolution.hpp"
 #include "certnn/model/kind_dispatch.hpp"
+#include "certnn/model/network_walk.hpp"
 #include "certnn/model/pooling.hpp"
 
 namespace certnn::model {
@@ -104,33 +105,17 @@ template <class T>
 Batch<T> forward(const Network& network, const Batch<T>& inputs) {
   check_input_size(network, inputs.rows());
   if (network.output() == kInputValue) return inputs;
-  const std::vector<std::int32_t> last_use = network.last_uses();
-  std::vector<Batch<T>> values(network.value_count());
-  const auto& nodes = network.nodes();
-  std::vector<const Batch<T>*> operands;
-  for (std::size_t k = 0; k < nodes.size(); ++k) {
-    operands.clear();
-    for (ValueId v : nodes[k].inputs) operands.push_back(v == kInputValue ? &inputs : &values[v]);
-    values[k + 1] = apply_layer<T>(nodes[k], operands, network);
-    for (ValueId v : nodes[k].inputs)
-      if (v != kInputValue && last_use[v] == static_cast<std::int32_t>(k)) values[v] = Batch<T>();
-  }
-  return std::move(values[network.output()]);
+  return std::move(walk_forward(network, inputs, KeepValues::Live, [&](std::size_t, const Node& node, const auto& operands) {
+    return apply_layer<T>(node, operands, network);
+  })[network.output()]);
 }
 
 template <class T>
 std::vector<Batch<T>> forward_values(const Network& network, const Batch<T>& inputs) {
   check_input_size(network, inputs.rows());
-  std::vector<Batch<T>> values(network.value_count());
-  values[kInputValue] = inputs;
-  const auto& nodes = network.nodes();
-  std::vector<const Batch<T>*> operands;
-  for (std::size_t k = 0; k < nodes.size(); ++k) {
-    operands.clear();
-    for (ValueId v : nodes[k].inputs) operands.push_back(&values[v]);
-    values[k + 1] = apply_layer<T>(nodes[k], operands, network);
-  }
-  return values;
+  return walk_forward(network, inputs, KeepValues::All, [&](std::size_t, const Node& node, const auto& operands) {
+    return apply_layer<T>(node, operands, network);
+  });
 }
 
 template Batch<double> forward<double>(const Network&, const Batch<double>&);

@@ -12,6 +12,7 @@
 #include "certnn/core/interval.hpp"
 #include "certnn/core/rounding.hpp"
 #include "certnn/model/kind_dispatch.hpp"
+#include "certnn/model/network_walk.hpp"
 #include "certnn/model/window.hpp"
 #include "certnn/stability/linear_operator.hpp"
 
@@ -222,26 +223,19 @@ void check_local_lipschitz(const Network& network) {
 double local_lipschitz_upper(const Network& network, const Box& box, const SpectralOptions& options) {
   check_local_lipschitz(network);
   const std::vector<Box> boxes = bounds::IbpMethod().propagate_all(network, box);
-  const auto& nodes = network.nodes();
   const Index outputs = network.output_size();
-  std::vector<IntervalMatrix> enclosures(static_cast<std::size_t>(network.value_count()));
   MatrixXd identity = MatrixXd::Identity(outputs, outputs);
-  enclosures[network.output()] = {identity, identity};
-  std::vector<const Box*> operands;
-  for (std::size_t k = nodes.size(); k-- > 0;) {
-    IntervalMatrix& t = enclosures[k + 1];
-    if (t.empty()) continue;
-    operands.clear();
-    for (ValueId v : nodes[k].inputs) operands.push_back(&boxes[v]);
-    std::vector<IntervalMatrix> pulled = visit_layer<LocalLipschitzRejects>(
-        nodes[k].op, EnclosureStep{network, nodes[k], operands, t},
-        [&](std::string_view kind) -> std::vector<IntervalMatrix> {
-          throw Unsupported(model::refusal_message("local lipschitz", kind, nodes[k].name));
-        });
-    for (std::size_t i = 0; i < nodes[k].inputs.size(); ++i) accumulate(enclosures[nodes[k].inputs[i]], pulled[i]);
-    t = IntervalMatrix();
-  }
-  const IntervalMatrix& j = enclosures[kInputValue];
+  const IntervalMatrix j = walk_backward(
+      network, IntervalMatrix{identity, identity}, [](const IntervalMatrix& t) { return !t.empty(); },
+      [&](std::size_t, const Node& node, const IntervalMatrix& t) {
+        std::vector<const Box*> operands;
+        for (ValueId v : node.inputs) operands.push_back(&boxes[v]);
+        return visit_layer<LocalLipschitzRejects>(
+            node.op, EnclosureStep{network, node, operands, t}, [&](std::string_view kind) -> std::vector<IntervalMatrix> {
+              throw Unsupported(model::refusal_message("local lipschitz", kind, node.name));
+            });
+      },
+      [](IntervalMatrix& target, const IntervalMatrix& pulled) { accumulate(target, pulled); });
   if (j.empty()) return 0.0;
   if (!j.lo.allFinite() || !j.hi.allFinite()) return kInf;
   // |J| ≤ mag entry-wise, and J = mid + Δ with |Δ| ≤ rad; the spectral norm is monotone on

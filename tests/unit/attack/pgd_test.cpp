@@ -150,7 +150,9 @@ TEST(Pgd, TargetedAttackReachesTheTargetOnALinearModel) {
       for (std::size_t s = 0; s < outcomes.size(); ++s) {
         // An input of the target's own class has nothing to reach.
         EXPECT_EQ(outcomes[s].success, labels[s] != target);
-        if (labels[s] != target) EXPECT_EQ(outcomes[s].adversarial_label, target);
+        if (labels[s] != target) {
+          EXPECT_EQ(outcomes[s].adversarial_label, target);
+        }
       }
     }
 }

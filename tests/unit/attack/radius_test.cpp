@@ -113,7 +113,9 @@ TEST(Radius, TheCertifiedSideAloneIsTheBracketsCertifiedSide) {
       const RadiusOptions options = options_for("crown", bounds::Domain{0.0, 1.0}, 1.0);
       const double alone = certified_radius(network, x, claimed, options);
       EXPECT_EQ(alone, robustness_radius(network, x, claimed, options).certified);
-      if (claimed != label) EXPECT_EQ(alone, 0.0);
+      if (claimed != label) {
+        EXPECT_EQ(alone, 0.0);
+      }
     }
   }
 }

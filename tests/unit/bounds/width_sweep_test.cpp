@@ -60,7 +60,9 @@ TEST(WidthSweep, SoundWidthsGrowWithEpsAndCoverTheSampledOnes) {
     ASSERT_EQ(points[k].methods.size(), 2u);
     EXPECT_EQ(points[k].methods[0].method, "ibp");
     EXPECT_GE(points[k].methods[0].mean_max_width, points[k].methods[1].mean_max_width);
-    if (k > 0) EXPECT_GE(points[k].methods[0].mean_max_width, points[k - 1].methods[0].mean_max_width);
+    if (k > 0) {
+      EXPECT_GE(points[k].methods[0].mean_max_width, points[k - 1].methods[0].mean_max_width);
+    }
   }
 }
 
