@@ -13,6 +13,7 @@
 #include "certnn/core/error.hpp"
 #include "certnn/grad/tape.hpp"
 #include "certnn/model/kind_dispatch.hpp"
+#include "certnn/model/network_walk.hpp"
 #include "certnn/model/window.hpp"
 
 namespace certnn::stability {
@@ -298,34 +299,25 @@ GradientCheckEntry check_layer(const Network& network, std::size_t k, const grad
 // ---- the whole network ----
 
 // dL/dx by a reverse sweep of the VJP under test over the recorded values, accumulating the
-// cotangent of a value over all its readers (the algorithm of grad/backward.cpp). Empty when the
+// cotangent of a value over all its readers (model/network_walk.hpp, as grad/backward.cpp). Empty when the
 // VJP returns cotangents of the wrong shape.
 std::optional<Batch<double>> input_gradient_with(const Network& network, const grad::Tape& tape,
                                                  const Batch<double>& output_cotangent, const InputVjp& vjp) {
-  const auto& nodes = network.nodes();
-  std::vector<Batch<double>> cotangents(nodes.size() + 1);
-  cotangents[network.output()] = output_cotangent;
-  std::vector<const Batch<double>*> operands;
-  for (std::size_t k = nodes.size(); k-- > 0;) {
-    Batch<double>& g = cotangents[k + 1];
-    if (g.size() == 0) continue;  // a value the output does not read
-    const Node& node = nodes[k];
-    operands.clear();
-    for (ValueId v : node.inputs) operands.push_back(&tape.value(v));
-    const std::vector<Batch<double>> pulled = vjp(node, operands, tape.value(static_cast<ValueId>(k + 1)), g, network);
-    if (!shaped_like(pulled, operands)) return std::nullopt;
-    for (std::size_t i = 0; i < node.inputs.size(); ++i) {
-      Batch<double>& target = cotangents[node.inputs[i]];
-      if (target.size() == 0) {
-        target = pulled[i];
-      } else {
-        target += pulled[i];
-      }
-    }
-    g = Batch<double>();
-  }
-  if (cotangents[kInputValue].size() == 0) return Batch<double>::Zero(network.input_size(), tape.batch_size());
-  return std::move(cotangents[kInputValue]);
+  bool misshaped = false;
+  Batch<double> gradient = walk_backward(
+      network, output_cotangent, [](const Batch<double>& g) { return g.size() > 0; },
+      [&](std::size_t k, const Node& node, const Batch<double>& g) {
+        std::vector<const Batch<double>*> operands;
+        for (ValueId v : node.inputs) operands.push_back(&tape.value(v));
+        std::vector<Batch<double>> pulled = vjp(node, operands, tape.value(static_cast<ValueId>(k + 1)), g, network);
+        if (shaped_like(pulled, operands)) return pulled;
+        misshaped = true;
+        return std::vector<Batch<double>>(node.inputs.size());
+      },
+      [](Batch<double>& target, const Batch<double>& pulled) { target += pulled; });
+  if (misshaped) return std::nullopt;
+  if (gradient.size() == 0) return Batch<double>::Zero(network.input_size(), tape.batch_size());
+  return gradient;
 }
 
 GradientCheckEntry check_network(const Network& network, const grad::Tape& tape, const GradientCheckOptions& options) {
