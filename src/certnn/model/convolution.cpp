@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <vector>
 
-
 namespace certnn::model {
 namespace {
 
@@ -29,10 +28,10 @@ class Unfolding {
   template <class T>
   void unfold(const Matrix<T>& x, Index first, Index count, Matrix<T>& unfolded) const {
     unfolded.resize(positions_ * count, taps_);
-    visit_rows(count, [&](Index tap, Index s, Index oh, Index in_offset, Index ow_begin, Index ow_end, Index iw_begin) {
+    visit_rows(count, [&](Index tap, Index s, Index oh, Index read, Index ow_begin, Index ow_end) {
       T* row = unfolded.col(tap).data() + s * positions_ + oh * w_.out_w;
       std::fill(row, row + ow_begin, T(0));
-      const T* in = x.col(first + s).data() + in_offset + iw_begin;
+      const T* in = x.col(first + s).data() + read;
       for (Index ow = ow_begin; ow < ow_end; ++ow, in += w_.stride_w) row[ow] = *in;
       std::fill(row + ow_end, row + w_.out_w, T(0));
     });
@@ -41,17 +40,17 @@ class Unfolding {
   // x.col(first + s) += the entries of sample s in unfolded, each onto the element its tap read.
   template <class T>
   void fold(const Matrix<T>& unfolded, Index first, Index count, Matrix<T>& x) const {
-    visit_rows(count, [&](Index tap, Index s, Index oh, Index in_offset, Index ow_begin, Index ow_end, Index iw_begin) {
+    visit_rows(count, [&](Index tap, Index s, Index oh, Index read, Index ow_begin, Index ow_end) {
       const T* row = unfolded.col(tap).data() + s * positions_ + oh * w_.out_w;
-      T* in = x.col(first + s).data() + in_offset + iw_begin;
+      T* in = x.col(first + s).data() + read;
       for (Index ow = ow_begin; ow < ow_end; ++ow, in += w_.stride_w) *in += row[ow];
     });
   }
 
  private:
-  // visit(tap, sample, oh, offset of the input row read, [ow_begin, ow_end) the output columns
-  // whose tap is in bounds, iw_begin the input column of ow_begin); a row wholly in the padding
-  // is visited with an empty range.
+  // visit(tap, sample, oh, read, [ow_begin, ow_end)): the output columns of row oh whose tap is
+  // in bounds, and the sample's element the first of them reads (0 for an empty range, as for a
+  // row wholly in the padding).
   template <class Visit>
   void visit_rows(Index count, Visit&& visit) const {
     for (Index c = 0; c < w_.channels; ++c)
@@ -66,9 +65,11 @@ class Unfolding {
           for (Index s = 0; s < count; ++s)
             for (Index oh = 0; oh < w_.out_h; ++oh) {
               const Index ih = oh * w_.stride_h - w_.pad_top + kh * w_.dilation_h;
-              const bool inside = ih >= 0 && ih < w_.in_h;
-              visit(tap, s, oh, (c * w_.in_h + (inside ? ih : 0)) * w_.in_w, inside ? ow_begin : w_.out_w,
-                    inside ? ow_end : w_.out_w, ow_begin * w_.stride_w + shift);
+              if (ih < 0 || ih >= w_.in_h || ow_begin == ow_end) {
+                visit(tap, s, oh, Index{0}, w_.out_w, w_.out_w);
+              } else {
+                visit(tap, s, oh, (c * w_.in_h + ih) * w_.in_w + ow_begin * w_.stride_w + shift, ow_begin, ow_end);
+              }
             }
         }
   }
