@@ -17,6 +17,8 @@
 #include "certnn/data/datasets.hpp"
 #include "certnn/core/output_file.hpp"
 #include "certnn/onnx/exporter.hpp"
+#include "certnn/onnx/importer.hpp"
+#include "certnn/train/imported_network.hpp"
 #include "certnn/train/training_log.hpp"
 #include "certnn/train/training_run.hpp"
 #include "certnn/train/training_settings.hpp"
@@ -87,8 +89,11 @@ void run_train(const TrainCommandOptions& o) {
     if (!o.quiet) std::cerr << progress_line(record, o.epochs) << std::endl;
   };
   hooks.on_batch = [&](const train::BatchProgress& progress) { bar.update(progress); };
-  const train::TrainingOutcome trained =
-      train::run_training(o, data::load_split(o.data, o.test_fraction, o.seed), hooks);
+  const std::optional<model::Network> initial =
+      o.init.empty() ? std::nullopt : std::optional(onnx::import_model(o.init));
+  if (initial) train::trainable_network(*initial, o.init);  // an untrainable model is refused before the data loads
+  const train::TrainingOutcome trained = train::run_training(o, data::load_split(o.data, o.test_fraction, o.seed),
+                                                             hooks, initial ? &*initial : nullptr);
   bar.clear();
 
   // Only a run that finished without divergence gets here: the model and its log are written,
@@ -130,7 +135,10 @@ Action register_train(CLI::App& app) {
       "falling from 1 to 0 over the ramp, and IBP). A run whose loss becomes NaN or infinite, or whose gradient norm "
       "exceeds --explode, stops with an error and writes no model.");
   cmd->add_option("--data", o->data, "Dataset: fashion-mnist, digits, mnist, mnist01, or a labelled CSV file (label in the first column)")->required();
-  cmd->add_option("--arch", o->arch, "Architecture: linear, mlp:WxD, cnn-small, cnn-medium, cnn-large, stable:WxD, residual:WxD")->required();
+  cmd->add_option("--arch", o->arch, "Architecture: linear, mlp:WxD, cnn-small, cnn-medium, cnn-large, stable:WxD, residual:WxD");
+  cmd->add_option("--init", o->init,
+                  "Train this ONNX model further instead of a new --arch (a chain of Gemm/MatMul, Conv, Relu, Flatten)")
+      ->check(CLI::ExistingFile);
   cmd->add_option("--mode", o->mode, "Training mode: standard, pgd, ibp, crown-ibp (networks); standard, linear-robust (linear)")->required();
   cmd->add_option("--eps", o->eps, "L-inf radius the robust modes train for")->check(non_negative_number);
   cmd->add_option("--epochs", o->epochs, "Passes over the training set")->required()->check(positive_number);

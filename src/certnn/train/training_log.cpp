@@ -43,6 +43,7 @@ nlohmann::json options_json(const TrainingSettings& s) {
       {"validation_fraction", s.patience ? nlohmann::json(s.validation_fraction) : nlohmann::json(nullptr)},
       {"patience", or_null(s.patience)},
       {"explode", s.explode}};
+  if (!s.init.empty()) options["init"] = s.init;
   if (s.mode == "ibp" || s.mode == "crown-ibp") {
     options["ramp"] = s.ramp;
     options["kappa"] = s.kappa;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "certnn/train/architecture.hpp"
+#include "certnn/train/imported_network.hpp"
 #include "certnn/train/linear_export.hpp"
 #include "certnn/train/linear_trainer.hpp"
 
@@ -42,9 +43,17 @@ TrainingOutcome train_linear_model(const TrainingSettings& s, const data::Split&
   return outcome;
 }
 
+TrainableNetwork starting_network(const TrainingSettings& s, const data::Split& split, const model::Network* imported) {
+  if (s.init.empty()) return build_architecture(s.arch, split.train.sample_shape, split.train.classes, s.seed);
+  if (imported == nullptr) throw Error("train: the model of --init " + s.init + " was not read");
+  TrainableNetwork network = trainable_network(*imported, s.init);
+  check_network_fits_data(network, split.train.inputs.rows(), split.train.classes);
+  return network;
+}
+
 TrainingOutcome train_network_model(const TrainingSettings& s, const data::Split& split, const data::Dataset* validation,
-                                    const TrainingHooks& hooks) {
-  const TrainableNetwork initial = build_architecture(s.arch, split.train.sample_shape, split.train.classes, s.seed);
+                                    const TrainingHooks& hooks, const model::Network* imported) {
+  const TrainableNetwork initial = starting_network(s, split, imported);
   const NetworkTrainResult result = train_network(
       initial, split.train, validation, network_options(s),
       [&](const EpochRecord& r) {
@@ -71,12 +80,13 @@ TrainingOutcome train_network_model(const TrainingSettings& s, const data::Split
 
 }  // namespace
 
-TrainingOutcome run_training(const TrainingSettings& settings, data::Split split, const TrainingHooks& hooks) {
+TrainingOutcome run_training(const TrainingSettings& settings, data::Split split, const TrainingHooks& hooks,
+                             const model::Network* initial) {
   std::optional<data::Dataset> validation;
   if (settings.patience) validation = split_off_validation(split.train, settings.validation_fraction, settings.seed);
   const data::Dataset* held_out = validation ? &*validation : nullptr;
   TrainingOutcome outcome = settings.linear() ? train_linear_model(settings, split, held_out, hooks)
-                                              : train_network_model(settings, split, held_out, hooks);
+                                              : train_network_model(settings, split, held_out, hooks, initial);
   outcome.train_samples = split.train.size();
   outcome.test_samples = split.test.size();
   return outcome;

@@ -46,6 +46,9 @@ struct TrainingOutcome {
 // settings: checked by check_training_settings. With settings.patience, a seeded random share
 // (validation_fraction) of split.train is held out for early stopping. A diverging run throws
 // TrainingDiverged (monitor.hpp).
-TrainingOutcome run_training(const TrainingSettings& settings, data::Split split, const TrainingHooks& hooks = {});
+// With settings.init, `initial` is the model that file holds (read by the front end), trained
+// further from its weights; it must be a chain of trainable layers (train/imported_network.hpp).
+TrainingOutcome run_training(const TrainingSettings& settings, data::Split split, const TrainingHooks& hooks = {},
+                             const model::Network* initial = nullptr);
 
 }  // namespace certnn::train

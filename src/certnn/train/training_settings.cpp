@@ -38,13 +38,20 @@ std::string setting_name(const std::string& keyword, SettingSpelling spelling) {
 
 void check_training_settings(const TrainingSettings& s, SettingSpelling spelling) {
   const auto name = [spelling](const std::string& keyword) { return setting_name(keyword, spelling); };
-  if (!s.linear() && !is_network_architecture(s.arch))
+  if (!s.init.empty()) {
+    if (!s.arch.empty())
+      throw Error(name("arch") + " and " + name("init") + " exclude each other: the model read is the architecture");
+  } else if (s.arch.empty()) {
+    throw Error("one of " + name("arch") + " or " + name("init") + " is needed");
+  } else if (!s.linear() && !is_network_architecture(s.arch)) {
     throw Error(name("arch") + " " + s.arch + " is not an architecture; available: " + kArchs);
+  }
   const char* modes = s.linear() ? "standard, linear-robust" : "standard, pgd, ibp, crown-ibp";
   const bool known = s.linear() ? (s.mode == "standard" || s.mode == "linear-robust")
                                 : (s.mode == "standard" || s.mode == "pgd" || s.mode == "ibp" || s.mode == "crown-ibp");
   if (!known)
-    throw Error(name("mode") + " " + s.mode + " does not train " + name("arch") + " " + s.arch + "; available: " + modes);
+    throw Error(name("mode") + " " + s.mode + " does not train " +
+                (s.init.empty() ? name("arch") + " " + s.arch : name("init") + " " + s.init) + "; available: " + modes);
   if (s.mode != "standard" && !s.eps) throw Error(name("mode") + " " + s.mode + " needs " + name("eps"));
   // The command line checks the rest as it parses; other callers meet the same ranges here.
   if (s.schedule != "constant" && s.schedule != "step" && s.schedule != "cosine")

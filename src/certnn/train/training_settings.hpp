@@ -17,6 +17,7 @@ namespace certnn::train {
 struct TrainingSettings {
   std::string data;  // dataset name, file, or "arrays"; only recorded in the log
   std::string arch, mode, schedule = "constant";
+  std::string init;  // an ONNX model to train further instead of building arch (certnn train --init)
   std::optional<std::string> optimizer;      // default: sgd for linear, adam for networks
   std::optional<double> eps, learning_rate;  // default rate: 0.01 for linear, 0.001 for networks
   std::optional<std::int64_t> batch;         // default: 64 for linear, 128 for networks
