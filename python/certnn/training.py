@@ -17,7 +17,7 @@ Data = Union[str, "os.PathLike[str]", Tuple[Any, Any]]
 
 def train(
     data: Data,
-    arch: str,
+    arch: Optional[str] = None,
     mode: str = "standard",
     eps: Optional[float] = None,
     epochs: int = 10,
@@ -40,6 +40,7 @@ def train(
     pgd_steps: int = 7,
     threads: int = 2,
     on_epoch: Optional[Callable[[dict], None]] = None,
+    init: Optional[Union[str, "os.PathLike[str]"]] = None,
 ) -> Network:
     """Trains a classifier as ``certnn train`` does and returns it as a :class:`Network`.
 
@@ -48,7 +49,8 @@ def train(
     (n, *sample_shape), labels (n,) of classes 0..k-1. Without an official test split, a seeded
     shuffle holds ``test_fraction`` of the samples out for testing.
     arch: "linear" (binary), "mlp:WxD", "cnn-small", "cnn-medium", "cnn-large", "stable:WxD",
-    "residual:WxD". mode: "standard", "pgd", "ibp", "crown-ibp" (networks) or "standard",
+    "residual:WxD"; or, instead of arch, ``init``: an ONNX model (a chain of Gemm/MatMul, Conv, Relu
+    and Flatten, as PyTorch exports one) trained further from its weights. mode: "standard", "pgd", "ibp", "crown-ibp" (networks) or "standard",
     "linear-robust" (linear); the robust modes need ``eps``.
     The other options are those of ``certnn train`` (``lr`` is --lr, and so on).
 
@@ -70,11 +72,12 @@ def train(
     else:
         native_data = os.fspath(data)
     native, log_text = _certnn.train(
-        native_data, arch, mode, None if eps is None else float(eps), int(epochs),
+        native_data, "" if arch is None else arch, mode, None if eps is None else float(eps), int(epochs),
         lr=lr, batch=batch, optimizer=optimizer, momentum=float(momentum), schedule=schedule,
         weight_decay=float(weight_decay), seed=int(seed), test_fraction=float(test_fraction), explode=float(explode),
         patience=patience, validation_fraction=float(validation_fraction), ramp=float(ramp), kappa=float(kappa),
         pgd_steps=int(pgd_steps), threads=int(threads), out=None if out is None else os.fspath(out),
         log=None if log is None else os.fspath(log), on_epoch=on_epoch,
+        init="" if init is None else os.fspath(init),
     )
     return Network(native, training_log=json.loads(log_text))

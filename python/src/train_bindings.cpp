@@ -12,6 +12,8 @@
 #include "certnn/data/datasets.hpp"
 #include "certnn/data/split.hpp"
 #include "certnn/onnx/exporter.hpp"
+#include "certnn/onnx/importer.hpp"
+#include "certnn/train/imported_network.hpp"
 #include "certnn/train/training_log.hpp"
 #include "certnn/train/training_run.hpp"
 #include "certnn/train/training_settings.hpp"
@@ -46,6 +48,11 @@ py::tuple run_train(const py::object& data, train::TrainingSettings o, const std
                     const std::optional<std::string>& log, const py::object& on_epoch) {
   as_argument_check([&] { train::check_training_settings(o, train::SettingSpelling::Keyword); });
   if (out) train::check_training_outputs(*out, log, train::SettingSpelling::Keyword);
+  std::optional<model::Network> initial;
+  if (!o.init.empty()) {
+    initial = onnx::import_model(o.init);
+    as_argument_check([&] { train::trainable_network(*initial, o.init); });
+  }
   data::Split split;
   if (py::isinstance<py::str>(data)) {
     o.data = data.cast<std::string>();
@@ -69,7 +76,7 @@ py::tuple run_train(const py::object& data, train::TrainingSettings o, const std
         const py::gil_scoped_acquire acquire;
         on_epoch(py::module_::import("json").attr("loads")(train::epoch_record_json(record)));
       };
-    return train::run_training(o, std::move(split), hooks);
+    return train::run_training(o, std::move(split), hooks, initial ? &*initial : nullptr);
   });
 
   train::TrainingOutputs outputs;
@@ -89,9 +96,10 @@ void register_train(py::module_& m) {
          double momentum, const std::string& schedule, double weight_decay, std::uint64_t seed, double test_fraction,
          double explode, std::optional<int> patience, double validation_fraction, double ramp, double kappa,
          int pgd_steps, int threads, const std::optional<std::string>& out, const std::optional<std::string>& log,
-         const py::object& on_epoch) {
+         const py::object& on_epoch, const std::string& init) {
         train::TrainingSettings o;
         o.arch = arch;
+        o.init = init;
         o.mode = mode;
         o.eps = eps;
         o.epochs = epochs;
@@ -116,7 +124,7 @@ void register_train(py::module_& m) {
       py::arg("batch"), py::arg("optimizer"), py::arg("momentum"), py::arg("schedule"), py::arg("weight_decay"),
       py::arg("seed"), py::arg("test_fraction"), py::arg("explode"), py::arg("patience"),
       py::arg("validation_fraction"), py::arg("ramp"), py::arg("kappa"), py::arg("pgd_steps"), py::arg("threads"),
-      py::arg("out"), py::arg("log"), py::arg("on_epoch"),
+      py::arg("out"), py::arg("log"), py::arg("on_epoch"), py::arg("init"),
       "(network, log JSON text): trains as `certnn train`; writes the model and log when out is given.");
 }
 

@@ -7,6 +7,8 @@ import signal
 import threading
 import time
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -54,9 +56,28 @@ def test_arrays_as_data():
     assert net.training_log["test_accuracy"] > 0.85
 
 
+def test_an_exported_torch_network_is_trained_further(tmp_path):
+    torch_dir = Path(__file__).resolve().parents[2] / "tests" / "data" / "torch"
+    rng = np.random.default_rng(4)
+    inputs = rng.random((400, 10))
+    labels = np.argmax(inputs @ rng.normal(size=(10, 5)), axis=1)
+    before = certnn.Network.load(torch_dir / "mlp_relu.onnx")
+    start = float(np.mean(np.argmax(before(inputs), axis=1) == labels))
+    net = certnn.train(data=(inputs, labels), init=torch_dir / "mlp_relu.onnx", mode="ibp", eps=0.005, epochs=20,
+                       lr=0.003, out=tmp_path / "tuned.onnx")
+    assert net.training_log["options"]["init"] == str(torch_dir / "mlp_relu.onnx")
+    assert net.training_log["test_accuracy"] > start + 0.1
+    assert certnn.Network.load(tmp_path / "tuned.onnx").output_size == 5
+    with pytest.raises(ValueError, match="is a Sigmoid"):
+        certnn.train(data=(inputs, labels), init=torch_dir / "mlp_sigmoid.onnx", mode="standard", epochs=1)
+    with pytest.raises(ValueError, match="exclude each other"):
+        certnn.train(data=(inputs, labels), arch="mlp:8x1", init=torch_dir / "mlp_relu.onnx", epochs=1)
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
+        (dict(data="digits"), "one of arch or init is needed"),
         (dict(data="digits", arch="mlp:ax2"), "is not an architecture"),
         (dict(data="digits", arch="mlp:8x1", mode="linear-robust", eps=0.1), "does not train"),
         (dict(data="digits", arch="mlp:8x1", mode="ibp"), "needs eps"),
