@@ -17,6 +17,7 @@
 #include "certnn/stability/linear_operator.hpp"
 #include "certnn/stability/positive_definite.hpp"
 #include "random_seed.hpp"
+#include "unrolled_convolution.hpp"
 
 namespace certnn::stability {
 namespace {
@@ -116,24 +117,7 @@ TEST(CollatzUpper, BoundsTheNormOfTheAbsoluteMatrix) {
   }
 }
 
-// The dense matrix of a convolution, from its definition (ONNX cross-correlation, zero padding).
-MatrixXd unrolled_convolution(const model::Conv2d& conv) {
-  const model::Window2d& w = conv.window;
-  MatrixXd a = MatrixXd::Zero(conv.out_channels * w.out_h * w.out_w, w.channels * w.in_h * w.in_w);
-  for (Index m = 0; m < conv.out_channels; ++m)
-    for (Index oh = 0; oh < w.out_h; ++oh)
-      for (Index ow = 0; ow < w.out_w; ++ow)
-        for (Index c = 0; c < w.channels; ++c)
-          for (Index kh = 0; kh < w.kernel_h; ++kh)
-            for (Index kw = 0; kw < w.kernel_w; ++kw) {
-              const Index ih = oh * w.stride_h - w.pad_top + kh * w.dilation_h;
-              const Index iw = ow * w.stride_w - w.pad_left + kw * w.dilation_w;
-              if (ih < 0 || ih >= w.in_h || iw < 0 || iw >= w.in_w) continue;
-              a((m * w.out_h + oh) * w.out_w + ow, (c * w.in_h + ih) * w.in_w + iw) +=
-                  conv.weight(m, (c * w.kernel_h + kh) * w.kernel_w + kw);
-            }
-  return a;
-}
+using certnn::testing::unrolled_convolution;
 
 model::Window2d make_window(Index channels, Index size, Index kernel, Index stride, Index pad, Index dilation) {
   model::Window2d w;
