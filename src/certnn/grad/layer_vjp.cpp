@@ -1,8 +1,6 @@
 #include "certnn/grad/layer_vjp.hpp"
 
 #include <cmath>
-#include <cstdint>
-#include <limits>
 
 #include "certnn/model/convolution.hpp"
 #include "certnn/model/kind_dispatch.hpp"

@@ -1,8 +1,6 @@
 #include "certnn/stability/linear_operator.hpp"
 
-#include <algorithm>
 #include <memory>
-#include <vector>
 
 #include "certnn/core/rounding.hpp"
 #include "certnn/model/convolution.hpp"
