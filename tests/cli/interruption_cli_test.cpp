@@ -310,7 +310,10 @@ TEST_F(InterruptionCli, CtrlCStopsAReportWhichKeepsTheFiguresFinished) {
   // The digits MLP over 40 radii in each norm, every test sample and every radius bracket: about
   // 6 s of attacks and bounds, each a few milliseconds, between which the stop is checked.
   std::string radii = "0.005";
-  for (int k = 2; k <= 40; ++k) radii += "," + std::to_string(0.005 * k);
+  for (int k = 2; k <= 40; ++k) {
+    radii += ',';
+    radii += std::to_string(0.005 * k);
+  }
   Child child({"report", (test::source_dir() / "examples" / "digits_mlp.onnx").string(), "--data", "digits", "--eps",
                radii, "--l2-eps", radii, "--limit", "359", "--radius-inputs", "359", "--out", file("report"), "--json"},
               false);
