@@ -52,6 +52,10 @@ void SearchExchange::finish(Verdict verdict, std::optional<Witness> witness) {
 }
 
 void SearchExchange::handle(distributed::Message message) {
+  if (message.tag == tags::kSearchDrain) {
+    early_drains_.push_back(std::move(message));  // the verdict from rank 0 is on its way
+    return;
+  }
   ++received_[static_cast<std::size_t>(message.source)];
   ByteReader in(message.bytes);
   switch (message.tag) {
@@ -183,18 +187,36 @@ SearchResult SearchExchange::drain() {
       if (r != me && expected[static_cast<std::size_t>(r)] != received_[static_cast<std::size_t>(r)]) return false;
     return true;
   };
+  const auto read_drain = [&](const distributed::Message& message) {
+    ByteReader in(message.bytes);
+    expected[static_cast<std::size_t>(message.source)] = in.get<std::int64_t>();
+    subproblems += in.get<std::int64_t>();
+    messages += in.get<std::int64_t>();
+    bytes += in.get<std::int64_t>();
+  };
+  for (const distributed::Message& message : early_drains_) read_drain(message);
+  early_drains_.clear();
+  // Only this protocol's tags: a peer that has drained may already be in the barrier below,
+  // whose messages are not this search's.
+  const auto next_search_message = [&]() -> std::optional<distributed::Message> {
+    for (int tag = tags::kSearchSteal; tag <= tags::kSearchDrain; ++tag)
+      if (auto message = ranks_.poll(tag)) return message;
+    return std::nullopt;
+  };
   while (!drained()) {
-    distributed::Message message = ranks_.wait();
-    if (message.tag == tags::kSearchDrain) {
-      ByteReader in(message.bytes);
-      expected[static_cast<std::size_t>(message.source)] = in.get<std::int64_t>();
-      subproblems += in.get<std::int64_t>();
-      messages += in.get<std::int64_t>();
-      bytes += in.get<std::int64_t>();
+    std::optional<distributed::Message> message = next_search_message();
+    if (!message) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    } else if (message->tag == tags::kSearchDrain) {
+      read_drain(*message);
     } else {
-      ++received_[static_cast<std::size_t>(message.source)];  // late: a request or a report the end made moot
+      ++received_[static_cast<std::size_t>(message->source)];  // late: a request or a report the end made moot
     }
   }
+  // No rank starts its next search before every rank has drained this one: a drain would take
+  // the next search's requests for late ones of this search.
+  distributed::gather(ranks_, std::string());
+  distributed::broadcast(ranks_, std::string());
   SearchResult result;
   result.verdict = verdict_;
   result.witness = witness_;

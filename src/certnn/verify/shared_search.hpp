@@ -64,6 +64,9 @@ class SearchExchange {
   const SearchState& state_;
   Deadline deadline_;
   std::vector<std::int64_t> sent_, received_;  // messages per peer, for drain()
+  // Drain messages of peers that saw rank 0's verdict before this rank did (messages of two
+  // senders keep no order between them); drain() reads them first.
+  std::vector<distributed::Message> early_drains_;
   std::int64_t messages_ = 0, bytes_ = 0;      // sent by this rank, for the statistics
   bool asking_ = false;                        // a steal request is out
   Clock::time_point next_ask_;                 // after a refusal, the next request waits a little

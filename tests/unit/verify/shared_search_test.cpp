@@ -1,7 +1,8 @@
 // The branch-and-bound spread over ranks (verify/shared_search.hpp), with ranks as threads of one
 // process (distributed::LocalGroup): the same verdicts as one process with either branching, and
 // the rule that makes it sound, that unsat needs every share of the tree settled somewhere: a rank
-// that takes work and loses it turns the answer into a timeout, never unsat.
+// that takes work and loses it turns the answer into a timeout, never unsat; and the end of a
+// search survives messages of two senders arriving in either order.
 #include "certnn/verify/shared_search.hpp"
 
 #include <gtest/gtest.h>
@@ -153,6 +154,51 @@ TEST(SharedSearchSoundness, AShareThatIsLostMakesATimeoutNeverUnsat) {
   EXPECT_TRUE(pool.received()) << "the thief got no work: the test proves nothing";
   for (auto& rank : honest) EXPECT_EQ(rank.get().verdict, Verdict::Timeout);
   EXPECT_EQ(thief_result.verdict, Verdict::Timeout);
+}
+
+// Rank 2's view of a group in which rank 0's verdict arrives after another rank's drain has:
+// messages of two senders keep no order between them, and this order once ended a job with "a
+// message with tag 26" instead of its verdict.
+class VerdictAfterADrain final : public distributed::Communicator {
+ public:
+  explicit VerdictAfterADrain(distributed::Communicator& inner) : inner_(inner) {}
+  int rank() const override { return inner_.rank(); }
+  int size() const override { return inner_.size(); }
+  void send(int destination, int tag, std::string bytes) override { inner_.send(destination, tag, std::move(bytes)); }
+  std::optional<distributed::Message> poll(int tag) override {
+    if (drain_seen_) return inner_.poll(tag);
+    if (tag != distributed::kAnyTag) return tag == distributed::tags::kSearchFinish ? std::nullopt : take(tag);
+    for (int t : {distributed::tags::kGather, distributed::tags::kBroadcast, distributed::tags::kSearchSteal,
+                  distributed::tags::kSearchWork, distributed::tags::kSearchNoWork, distributed::tags::kSearchSettled,
+                  distributed::tags::kSearchWitness, distributed::tags::kSearchDrain})
+      if (auto message = take(t)) return message;
+    return std::nullopt;
+  }
+  bool drain_came_first() const { return drain_seen_; }
+
+ private:
+  std::optional<distributed::Message> take(int tag) {
+    std::optional<distributed::Message> message = inner_.poll(tag);
+    if (message && message->tag == distributed::tags::kSearchDrain) drain_seen_ = true;
+    return message;
+  }
+  distributed::Communicator& inner_;
+  bool drain_seen_ = false;
+};
+
+TEST(SharedSearchProtocol, AVerdictThatArrivesAfterAPeersDrainIsAwaited) {
+  const Instance instance = acasxu("1_1", "prop_1");
+  distributed::LocalGroup group(3);
+  VerdictAfterADrain late(group.rank(2));
+  std::vector<std::future<Outcome>> ranks;
+  for (int r = 0; r < 3; ++r)
+    ranks.push_back(std::async(std::launch::async, [&, r] {
+      Settings s = settings_for(Splitting::Input);
+      s.ranks = r == 2 ? static_cast<distributed::Communicator*>(&late) : &group.rank(r);
+      return verify(instance.network, instance.property, s);
+    }));
+  for (auto& rank : ranks) EXPECT_EQ(rank.get().verdict, Verdict::Unsat);
+  EXPECT_TRUE(late.drain_came_first());
 }
 
 // A ReLU-splitting sub-problem arrives as it was sent: every enclosure, split sign and parameter.
