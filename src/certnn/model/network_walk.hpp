@@ -32,9 +32,14 @@ std::vector<Value> walk_forward(const Network& network, const Value& input, Keep
     operands.clear();
     for (ValueId v : nodes[k].inputs) operands.push_back(v == kInputValue ? &input : &values[v]);
     values[k + 1] = step(k, nodes[k], operands);
-    if (keep == KeepValues::Live)
+    if (keep == KeepValues::Live) {
+      const auto step_index = static_cast<std::int32_t>(k);
       for (ValueId v : nodes[k].inputs)
-        if (v != kInputValue && v != network.output() && last_use[v] <= static_cast<std::int32_t>(k)) values[v] = Value{};
+        if (v != kInputValue && v != network.output() && last_use[v] <= step_index) values[v] = Value{};
+      // A value no node reads (and not the output) is not kept either.
+      const auto produced = static_cast<ValueId>(k + 1);
+      if (produced != network.output() && last_use[produced] < step_index) values[produced] = Value{};
+    }
   }
   return values;
 }
