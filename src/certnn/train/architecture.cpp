@@ -105,53 +105,93 @@ model::Window2d window_for(const ConvSpec& conv, std::int64_t channels, std::int
   return w;
 }
 
+// Appends the nodes of an architecture with their bindings, named as the exported model names
+// them (conv1, relu2, flatten3, dense4, …), and lays out the parameter blocks; finish() then
+// draws their initial values in the order the blocks were made.
 class Builder {
  public:
   Builder(TrainableNetwork& network, std::uint64_t seed) : network_(network), random_(seed) {}
 
-  std::size_t add_block(const std::string& name, Index rows, Index cols) {
+  model::ValueId conv(model::ValueId x, const std::string& block_name, const model::Window2d& window,
+                      std::int64_t out_channels) {
+    const std::int64_t fan_in = window.channels * window.kernel_h * window.kernel_w;
+    const NodeBinding binding{block(block_name + ".weight", out_channels, fan_in, fan_in),
+                              block(block_name + ".bias", out_channels, 1, fan_in)};
+    model::Conv2d layer;
+    layer.window = window;
+    layer.out_channels = out_channels;
+    layer.weight = Eigen::MatrixXd::Zero(out_channels, fan_in);
+    layer.bias = Eigen::VectorXd::Zero(out_channels);
+    return add("conv", std::move(layer), {x}, binding);
+  }
+
+  // y = W x + b, flattening x first; `kind` names the node.
+  model::ValueId dense(model::ValueId x, const std::string& block_name, std::int64_t out, const char* kind = "dense") {
+    x = flatten(x);
+    const std::int64_t in = network_.network.size(x);
+    const NodeBinding binding{block(block_name + ".weight", out, in, in), block(block_name + ".bias", out, 1, in)};
+    return add(kind, model::Dense{Eigen::MatrixXd::Zero(out, in), Eigen::VectorXd::Zero(out)}, {x}, binding);
+  }
+
+  // y = W x without a bias, W bound as given.
+  model::ValueId linear(model::ValueId x, std::int64_t out, const char* kind, const NodeBinding& binding) {
+    const std::int64_t in = network_.network.size(x);
+    return add(kind, model::Dense{Eigen::MatrixXd::Zero(out, in), Eigen::VectorXd::Zero(out)}, {x}, binding);
+  }
+
+  model::ValueId relu(model::ValueId x, const char* kind = "relu") { return add(kind, model::Relu{}, {x}); }
+
+  model::ValueId sum(model::ValueId a, model::ValueId b, const char* kind) { return add(kind, model::AddTensors{}, {a, b}); }
+
+  model::ValueId flatten(model::ValueId x) {
+    const Shape& shape = network_.network.shape(x);
+    if (shape.size() == 2) return x;
+    return add("flatten", model::Reshape{Shape{1, element_count(shape)}}, {x});
+  }
+
+  // A block of its own, counted against the parameter limit before anything of its size is
+  // allocated: the widths a spec allows (six digits, four of depth) can ask for 10^16 weights.
+  std::size_t block(const std::string& name, Index rows, Index cols, std::int64_t fan_in) {
     network_.blocks.push_back({name, rows, cols, total_});
     total_ += rows * cols;
+    if (total_ > kMaxTensorElements)
+      throw Error("--arch " + network_.architecture + " needs at least " + std::to_string(total_) +
+                  " parameters, more than " + std::to_string(kMaxTensorElements));
+    fans_.push_back(fan_in);
     return network_.blocks.size() - 1;
   }
 
   // PyTorch's default for Linear and Conv2d: uniform in ±1/√fan_in.
-  void initialise(std::size_t block, std::int64_t fan_in) {
-    const double bound = 1.0 / std::sqrt(static_cast<double>(fan_in));
-    std::uniform_real_distribution<double> uniform(-bound, bound);
-    auto values = network_.parameter(block);
-    for (Index i = 0; i < values.size(); ++i) values.data()[i] = uniform(random_);
+  void finish(model::ValueId output) {
+    network_.network.set_output(output);
+    network_.parameters = Eigen::VectorXd::Zero(total_);
+    for (std::size_t block = 0; block < fans_.size(); ++block) {
+      const double bound = 1.0 / std::sqrt(static_cast<double>(fans_[block]));
+      std::uniform_real_distribution<double> uniform(-bound, bound);
+      auto values = network_.parameter(block);
+      for (Index i = 0; i < values.size(); ++i) values.data()[i] = uniform(random_);
+    }
   }
 
-  // The widths a spec allows (six digits, four of depth) can ask for 10^16 weights: refused by
-  // name before anything is allocated.
-  void finish_layout() {
-    if (total_ > kMaxTensorElements)
-      throw Error("--arch " + network_.architecture + " has " + std::to_string(total_) + " parameters, more than " +
-                  std::to_string(kMaxTensorElements));
-    network_.parameters = Eigen::VectorXd::Zero(total_);
-  }
+  std::size_t last_node() const { return network_.network.nodes().size() - 1; }
 
  private:
+  model::ValueId add(const char* kind, model::LayerOp op, std::vector<model::ValueId> inputs,
+                     const NodeBinding& binding = {}) {
+    const model::ValueId value = network_.network.add(kind + std::to_string(++counter_), std::move(op), std::move(inputs));
+    network_.bindings.push_back(binding);
+    return value;
+  }
+
   TrainableNetwork& network_;
   std::mt19937_64 random_;
   Index total_ = 0;
+  std::vector<std::int64_t> fans_;  // per block
+  int counter_ = 0;
 };
 
-// Lays out the layers and parameter blocks, and returns (block, fan_in) pairs to initialise once
-// the parameter vector exists.
-std::vector<std::pair<std::size_t, std::int64_t>> lay_out(TrainableNetwork& network, Builder& builder,
-                                                          const Plan& plan, const Shape& sample_shape) {
-  std::vector<std::pair<std::size_t, std::int64_t>> fans;
-  const auto add_dense = [&](const std::string& name, std::int64_t in, std::int64_t out) {
-    const std::size_t weight = builder.add_block(name + ".weight", out, in);
-    const std::size_t bias = builder.add_block(name + ".bias", out, 1);
-    fans.push_back({weight, in});
-    fans.push_back({bias, in});
-    return DenseLayer{weight, bias};
-  };
-
-  std::int64_t features = element_count(sample_shape);
+model::ValueId lay_out(TrainableNetwork& network, Builder& builder, const Plan& plan, const Shape& sample_shape) {
+  model::ValueId x = model::kInputValue;
   if (!plan.convolutions.empty()) {
     if (sample_shape.size() != 3)
       throw Error(network.architecture + " needs image samples [channels, height, width], not " + to_string(sample_shape));
@@ -159,63 +199,50 @@ std::vector<std::pair<std::size_t, std::int64_t>> lay_out(TrainableNetwork& netw
     for (std::size_t k = 0; k < plan.convolutions.size(); ++k) {
       const ConvSpec& conv = plan.convolutions[k];
       const model::Window2d window = window_for(conv, channels, height, width);
-      const std::string name = "conv" + std::to_string(k + 1);
-      const std::int64_t fan_in = channels * conv.kernel * conv.kernel;
-      const std::size_t weight = builder.add_block(name + ".weight", conv.out_channels, fan_in);
-      const std::size_t bias = builder.add_block(name + ".bias", conv.out_channels, 1);
-      fans.push_back({weight, fan_in});
-      fans.push_back({bias, fan_in});
-      network.layers.push_back(ConvLayer{window, weight, bias});
-      network.layers.push_back(ReluLayer{});
+      x = builder.relu(builder.conv(x, "conv" + std::to_string(k + 1), window, conv.out_channels));
       channels = conv.out_channels;
       height = window.out_h;
       width = window.out_w;
     }
-    features = channels * height * width;
   }
   int dense_index = 0;
-  for (std::int64_t width : plan.dense_widths) {
-    network.layers.push_back(add_dense("dense" + std::to_string(++dense_index), features, width));
-    network.layers.push_back(ReluLayer{});
-    features = width;
-  }
+  for (std::int64_t width : plan.dense_widths)
+    x = builder.relu(builder.dense(x, "dense" + std::to_string(++dense_index), width));
   if (plan.blocks != Plan::Blocks::None) {
     // A stable network's lift is non-expansive too: its Lipschitz constant is then at most the
     // output layer's norm. (Capping the output as well, at 1, cost 0.2 of Fashion-MNIST accuracy.)
-    DenseLayer lift = add_dense("lift", features, plan.block_width);
-    lift.norm_cap = plan.blocks == Plan::Blocks::Stable ? 1.0 : 0.0;
-    network.layers.push_back(lift);
-    features = plan.block_width;
+    x = builder.dense(x, "lift", plan.block_width);
+    if (plan.blocks == Plan::Blocks::Stable)
+      network.norm_caps.push_back({*network.bindings.back().weight, 1.0, builder.last_node()});
     for (std::int64_t k = 1; k <= plan.block_count; ++k) {
       const std::string name = "block" + std::to_string(k);
       if (plan.blocks == Plan::Blocks::Stable) {
-        const DenseLayer inner = add_dense(name, features, features);
-        network.layers.push_back(StableBlock{inner.weight, inner.bias, 1.0});
+        constexpr double kStep = 1.0;
+        const model::ValueId inner = builder.dense(x, name, plan.block_width, "stable_inner");
+        const std::size_t weight = *network.bindings.back().weight;
+        const model::ValueId active = builder.relu(inner, "stable_relu");
+        NodeBinding tied;  // the outer weight is −step · Wᵀ, W the inner one
+        tied.weight = weight;
+        tied.transposed = true;
+        tied.scale = -kStep;
+        const model::ValueId correction = builder.linear(active, plan.block_width, "stable_outer", tied);
+        x = builder.sum(x, correction, "stable_add");
+        network.stable_blocks.push_back({weight, kStep, builder.last_node()});
       } else {
-        const DenseLayer inner = add_dense(name + ".inner", features, features);
-        const std::size_t outer = builder.add_block(name + ".outer.weight", features, features);
-        fans.push_back({outer, features});
-        network.layers.push_back(ResidualBlock{inner.weight, inner.bias, outer});
+        const model::ValueId active =
+            builder.relu(builder.dense(x, name + ".inner", plan.block_width, "residual_inner"), "residual_relu");
+        const std::size_t outer =
+            builder.block(name + ".outer.weight", plan.block_width, plan.block_width, plan.block_width);
+        NodeBinding outer_weight;
+        outer_weight.weight = outer;
+        x = builder.sum(x, builder.linear(active, plan.block_width, "residual_outer", outer_weight), "residual_add");
       }
     }
   }
-  network.layers.push_back(add_dense("output", features, network.classes));
-  return fans;
+  return builder.dense(x, "output", network.classes);
 }
 
 }  // namespace
-
-Eigen::Map<const Eigen::MatrixXd> TrainableNetwork::parameter(std::size_t block) const {
-  const ParameterBlock& b = blocks.at(block);
-  return {parameters.data() + b.offset, b.rows, b.cols};
-}
-
-Eigen::Map<Eigen::MatrixXd> TrainableNetwork::parameter(std::size_t block) {
-  const ParameterBlock& b = blocks.at(block);
-  return {parameters.data() + b.offset, b.rows, b.cols};
-}
-
-Eigen::Index TrainableNetwork::input_size() const { return element_count(input_shape); }
 
 bool is_network_architecture(const std::string& spec) { return plan_for(spec).has_value(); }
 
@@ -226,82 +253,13 @@ TrainableNetwork build_architecture(const std::string& spec, const Shape& sample
   if (classes < 2) throw Error("a classifier needs at least two classes, the data has " + std::to_string(classes));
   TrainableNetwork network;
   network.architecture = spec;
-  network.input_shape = {1};
-  network.input_shape.insert(network.input_shape.end(), sample_shape.begin(), sample_shape.end());
+  Shape input_shape{1};
+  input_shape.insert(input_shape.end(), sample_shape.begin(), sample_shape.end());
+  network.network = model::Network(input_shape);
   network.classes = classes;
   Builder builder(network, seed);
-  const auto fans = lay_out(network, builder, *plan, sample_shape);
-  builder.finish_layout();
-  for (const auto& [block, fan_in] : fans) builder.initialise(block, fan_in);
+  builder.finish(lay_out(network, builder, *plan, sample_shape));
   return network;
-}
-
-namespace {
-
-Eigen::MatrixXd rounded_to_float(const Eigen::MatrixXd& m) {
-  return m.unaryExpr([](double v) { return static_cast<double>(static_cast<float>(v)); });
-}
-
-// Appends the model::Network nodes of each trainable layer.
-struct ExportStep {
-  const TrainableNetwork& source;
-  model::Network& target;
-  model::ValueId& value;
-  int& counter;
-
-  Eigen::MatrixXd weight(std::size_t block) const { return rounded_to_float(source.parameter(block)); }
-  Eigen::VectorXd bias(std::size_t block) const { return rounded_to_float(source.parameter(block)).col(0); }
-  std::string name(const char* kind) const { return kind + std::to_string(++counter); }
-  void flatten() {
-    const Shape& shape = target.shape(value);
-    if (shape.size() != 2) value = target.add(name("flatten"), model::Reshape{Shape{1, element_count(shape)}}, {value});
-  }
-
-  void operator()(const DenseLayer& d) {
-    flatten();
-    value = target.add(name("dense"), model::Dense{weight(d.weight), bias(d.bias)}, {value});
-  }
-  void operator()(const ConvLayer& c) {
-    model::Conv2d conv;
-    conv.window = c.window;
-    conv.out_channels = source.blocks.at(c.weight).rows;
-    conv.weight = weight(c.weight);
-    conv.bias = bias(c.bias);
-    value = target.add(name("conv"), std::move(conv), {value});
-  }
-  void operator()(const ReluLayer&) { value = target.add(name("relu"), model::Relu{}, {value}); }
-  void operator()(const StableBlock& b) {
-    flatten();
-    const Eigen::MatrixXd w = weight(b.weight);
-    const model::ValueId x = value;
-    const model::ValueId inner = target.add(name("stable_inner"), model::Dense{w, bias(b.bias)}, {x});
-    const model::ValueId active = target.add(name("stable_relu"), model::Relu{}, {inner});
-    const model::ValueId correction = target.add(
-        name("stable_outer"), model::Dense{-b.step * w.transpose(), Eigen::VectorXd::Zero(w.cols())}, {active});
-    value = target.add(name("stable_add"), model::AddTensors{}, {x, correction});
-  }
-  void operator()(const ResidualBlock& b) {
-    flatten();
-    const model::ValueId x = value;
-    const model::ValueId inner = target.add(name("residual_inner"), model::Dense{weight(b.inner_weight), bias(b.inner_bias)}, {x});
-    const model::ValueId active = target.add(name("residual_relu"), model::Relu{}, {inner});
-    const Eigen::MatrixXd outer = weight(b.outer_weight);
-    const model::ValueId correction =
-        target.add(name("residual_outer"), model::Dense{outer, Eigen::VectorXd::Zero(outer.rows())}, {active});
-    value = target.add(name("residual_add"), model::AddTensors{}, {x, correction});
-  }
-};
-
-}  // namespace
-
-model::Network to_network(const TrainableNetwork& network) {
-  model::Network result(network.input_shape);
-  model::ValueId value = model::kInputValue;
-  int counter = 0;
-  ExportStep step{network, result, value, counter};
-  for (const TrainableLayer& layer : network.layers) std::visit(step, layer);
-  result.set_output(value);
-  return result;
 }
 
 }  // namespace certnn::train

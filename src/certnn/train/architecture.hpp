@@ -1,5 +1,5 @@
-// The networks `certnn train` builds from a compact spec, held as trainable layers over one flat
-// parameter vector (what the optimiser updates), and exported as a model::Network.
+// The networks `certnn train` builds from a compact spec, as trainable networks
+// (trainable_network.hpp): a model::Network with its parameters bound to one flat vector.
 //
 //   mlp:WxD        D hidden dense layers of width W with ReLU, then a dense output layer
 //   cnn-small      the three CNNs of Gowal et al. (2018), used by IBP and CROWN-IBP:
@@ -14,56 +14,13 @@
 //                  stable networks are measured against
 #pragma once
 
-#include <Eigen/Core>
 #include <cstdint>
 #include <string>
-#include <variant>
-#include <vector>
 
 #include "certnn/core/shape.hpp"
-#include "certnn/model/network.hpp"
+#include "certnn/train/trainable_network.hpp"
 
 namespace certnn::train {
-
-// Indices into TrainableNetwork::blocks.
-struct DenseLayer {
-  std::size_t weight, bias;  // n_out × n_in, n_out × 1
-  double norm_cap = 0.0;     // > 0: the trainer keeps ‖W‖₂ ≤ norm_cap
-};
-struct ConvLayer {
-  model::Window2d window;
-  std::size_t weight, bias;  // out_channels × (C·kh·kw), out_channels × 1
-};
-struct ReluLayer {};
-// x ← x − step · Wᵀ relu(W x + b). Non-expansive in L2 when step · ‖W‖₂² ≤ 2: its Jacobian
-// I − step · Wᵀ D W (D diagonal in [0, 1]) is symmetric with eigenvalues in [1 − step ‖W‖₂², 1].
-struct StableBlock {
-  std::size_t weight, bias;  // width × width, width × 1
-  double step = 1.0;         // a power of two, so that −step · Wᵀ is exact in any precision
-};
-// x ← x + V relu(W x + b).
-struct ResidualBlock {
-  std::size_t inner_weight, inner_bias, outer_weight;
-};
-using TrainableLayer = std::variant<DenseLayer, ConvLayer, ReluLayer, StableBlock, ResidualBlock>;
-
-struct ParameterBlock {
-  std::string name;
-  Eigen::Index rows = 0, cols = 0, offset = 0;
-};
-
-struct TrainableNetwork {
-  std::string architecture;           // the spec it was built from
-  Shape input_shape;                  // with the batch axis, e.g. {1, 1, 28, 28}
-  std::int64_t classes = 0;
-  std::vector<TrainableLayer> layers;
-  std::vector<ParameterBlock> blocks;
-  Eigen::VectorXd parameters;         // every block, concatenated
-
-  Eigen::Map<const Eigen::MatrixXd> parameter(std::size_t block) const;
-  Eigen::Map<Eigen::MatrixXd> parameter(std::size_t block);
-  Eigen::Index input_size() const;
-};
 
 // Builds the architecture for samples of `sample_shape` (e.g. {1, 28, 28}) and `classes` outputs,
 // initialised as PyTorch initialises Linear and Conv2d (weights and biases uniform in
@@ -74,9 +31,5 @@ TrainableNetwork build_architecture(const std::string& spec, const Shape& sample
 
 // Whether `spec` names one of the architectures above (for option checking before data loads).
 bool is_network_architecture(const std::string& spec);
-
-// The network with every parameter rounded to float32, as ONNX models are stored; the exported
-// file then holds exactly the function the certificates speak of.
-model::Network to_network(const TrainableNetwork& network);
 
 }  // namespace certnn::train

@@ -3,62 +3,39 @@
 #include <variant>
 
 #include "certnn/core/error.hpp"
-#include "certnn/model/kind_dispatch.hpp"
+#include "certnn/train/network_function.hpp"
 
 namespace certnn::train {
 namespace {
 
-using namespace certnn::model;
-
-using UntrainableKinds = KindList<LeakyRelu, Sigmoid, Tanh, Softmax, BatchNorm, AddTensors, SubTensors, AddConstant,
-                                  SubConstant, MulConstant, DivConstant, AveragePool, MaxPool, Pad>;
-
-// Appends a node's parameters and layer; Reshape adds nothing (layers read the flat sample).
-struct ImportStep {
-  TrainableNetwork& target;
-  const Node& node;
-
-  std::size_t block(const std::string& suffix, const Eigen::MatrixXd& value) {
-    const Eigen::Index offset = target.parameters.size();
-    target.blocks.push_back(ParameterBlock{node.name + suffix, value.rows(), value.cols(), offset});
-    target.parameters.conservativeResize(offset + value.size());
-    target.parameters.segment(offset, value.size()) = Eigen::Map<const Eigen::VectorXd>(value.data(), value.size());
-    return target.blocks.size() - 1;
-  }
-
-  void operator()(const Dense& d) {
-    const std::size_t weight = block(".weight", d.weight);
-    target.layers.push_back(DenseLayer{weight, block(".bias", d.bias)});
-  }
-  void operator()(const Conv2d& c) {
-    const std::size_t weight = block(".weight", c.weight);
-    target.layers.push_back(ConvLayer{c.window, weight, block(".bias", c.bias)});
-  }
-  void operator()(const Relu&) { target.layers.push_back(ReluLayer{}); }
-  void operator()(const Reshape&) {}
-};
+std::size_t add_block(TrainableNetwork& target, const std::string& name, const Eigen::MatrixXd& value) {
+  const Eigen::Index offset = target.parameters.size();
+  target.blocks.push_back(ParameterBlock{name, value.rows(), value.cols(), offset});
+  target.parameters.conservativeResize(offset + value.size());
+  target.parameters.segment(offset, value.size()) = value.reshaped();
+  return target.blocks.size() - 1;
+}
 
 }  // namespace
 
-TrainableNetwork trainable_network(const Network& network, const std::string& source) {
+TrainableNetwork trainable_network(const model::Network& network, const std::string& source) {
+  check_trainable_kinds(network, "train --init: " + source);
   TrainableNetwork result;
   result.architecture = source;
-  result.input_shape = network.input_shape();
+  result.network = network;
   result.classes = network.output_size();
-  const auto& nodes = network.nodes();
-  for (std::size_t k = 0; k < nodes.size(); ++k) {
-    const Node& node = nodes[k];
-    if (node.inputs.size() != 1 || node.inputs[0] != static_cast<ValueId>(k))
-      throw Error("train --init: node '" + node.name + "' of " + source +
-                  " does not read the node before it; only chains of layers are trained");
-    visit_layer<UntrainableKinds>(node.op, ImportStep{result, node}, [&](std::string_view kind) {
-      throw Error("train --init: node '" + node.name + "' of " + source + " is a " + std::string(kind) +
-                  ", which the trainers do not differentiate; trainable kinds: Gemm/MatMul, Conv, Relu, "
-                  "Reshape/Flatten");
-    });
+  for (const model::Node& node : network.nodes()) {
+    NodeBinding binding;
+    std::visit(
+        [&](const auto& layer) {
+          if constexpr (requires { layer.weight; }) {
+            binding.weight = add_block(result, node.name + ".weight", layer.weight);
+            binding.bias = add_block(result, node.name + ".bias", layer.bias);
+          }
+        },
+        node.op);
+    result.bindings.push_back(binding);
   }
-  if (network.output() != static_cast<ValueId>(nodes.size()))
-    throw Error("train --init: the output of " + source + " is not its last node");
   if (result.parameters.size() == 0) throw Error("train --init: " + source + " has no parameters to train");
   return result;
 }

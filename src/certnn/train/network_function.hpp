@@ -1,16 +1,35 @@
-// A trainable network's function written on an expression graph (expression.hpp), for the
-// trainers' losses: its logits at points, and the interval bound propagation (IBP) of Gowal et
-// al. (2018) through it, with the specification folded into the last layer.
+// A trainable network's function written on the expression graph (grad/expression.hpp) by
+// walking its model::Network node by node (model/network_walk.hpp), for the trainers' losses: its
+// logits at points, the interval bound propagation (IBP) of Gowal et al. (2018) with the
+// specification folded into the last layer, and CROWN-IBP (Zhang et al., 2020) with the ReLU
+// relaxation of bounds/relax/.
 #pragma once
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
-#include "certnn/train/architecture.hpp"
-#include "certnn/train/expression.hpp"
+#include "certnn/grad/expression.hpp"
+#include "certnn/model/kind_dispatch.hpp"
+#include "certnn/train/trainable_network.hpp"
 
 namespace certnn::train {
+
+using grad::Graph;
+using grad::Matrix;
+using grad::Var;
+
+// The kinds the trainers differentiate are Dense (Gemm, MatMul), Conv, Relu, Reshape (Flatten),
+// which leaves the data as it lies, and Add and Sub of two tensors (residual connections); these
+// are the others.
+using UntrainableKinds =
+    model::KindList<model::LeakyRelu, model::Sigmoid, model::Tanh, model::Softmax, model::BatchNorm,
+                    model::AddConstant, model::SubConstant, model::MulConstant, model::DivConstant,
+                    model::AveragePool, model::MaxPool, model::Pad>;
+
+// Throws certnn::Error naming the first node of an untrainable kind; `context` opens the message.
+void check_trainable_kinds(const model::Network& network, const std::string& context);
 
 // One graph variable per parameter block, holding the network's current values; or constants,
 // for evaluation without gradients.
@@ -20,28 +39,17 @@ std::vector<Var> bind_constants(Graph& graph, const TrainableNetwork& network);
 // Logits (classes × batch) at the columns of `inputs` (input_size × batch).
 Var logits(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters, Var inputs);
 
-// An interval as centre and radius (radius ≥ 0), rows × batch.
-struct IntervalVar {
-  Var centre, radius;
-};
-
-// IBP of every layer but the last from the boxes [lower, upper] (input_size × batch each). With
-// relu_inputs, the interval entering each ReLU is appended in forward order (the ReLU layers and
-// the one inside each stable or residual block): the intermediate bounds CROWN-IBP relaxes.
-IntervalVar penultimate_interval(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters,
-                                 const Matrix& lower, const Matrix& upper,
-                                 std::vector<IntervalVar>* relu_inputs = nullptr);
-
-// Upper bounds of y_j − y_label over each column's box (classes × batch, 0 in the label's row),
-// by IBP with the last dense layer and the label difference merged (Graph::label_difference_upper).
-// Cross-entropy of these as logits is the robust loss of IBP training.
+// Upper bounds of y_j − y_label over each column's box [lower, upper] (classes × batch, 0 in the
+// label's row), by IBP with the output layer and the label difference merged
+// (Graph::label_difference_upper); the output node must be dense. Cross-entropy of these as logits
+// is the robust loss of IBP training.
 Var worst_case_differences(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters,
                            const Matrix& lower, const Matrix& upper, std::span<const std::int64_t> labels);
 
-// The same upper bounds by CROWN-IBP (Zhang et al., 2020): IBP's intermediate bounds, then the
-// specification's linear bound carried back to the input through every layer (ReLU: the chord
-// above, slope 1 or 0 below by which side of 0 holds more of the interval), maximised over the
-// box. Exact for networks without ReLUs; usually far tighter than IBP on untrained networks.
+// The same upper bounds by CROWN-IBP: IBP's intermediate bounds, then the specification's linear
+// bound carried back to the input through every node (ReLU: the chord above, the adaptive line
+// below, as bounds/relax/activation_lines.hpp chooses them), maximised over the box. Exact for
+// networks without ReLUs; usually far tighter than IBP on untrained networks.
 Var crown_ibp_differences(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters,
                           const Matrix& lower, const Matrix& upper, std::span<const std::int64_t> labels);
 

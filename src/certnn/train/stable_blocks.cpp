@@ -1,11 +1,17 @@
 #include "certnn/train/stable_blocks.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 
+#include "certnn/core/error.hpp"
+#include "certnn/model/kind_dispatch.hpp"
+#include "certnn/model/network_walk.hpp"
 #include "certnn/stability/linear_operator.hpp"
 #include "certnn/stability/spectral_norm.hpp"
+#include "certnn/train/network_function.hpp"
 
 namespace certnn::train {
 namespace {
@@ -27,35 +33,20 @@ double step_product_upper(const TrainableNetwork& network, const StableBlock& bl
   return product_up(block.step, product_up(norm, norm));
 }
 
-struct LayerBound {
-  const TrainableNetwork& network;
-  StabilityCertificate& certificate;
+// The Lipschitz bound of one node's output given its inputs' bounds, on the exported network.
+struct NodeBound {
+  const std::vector<const double*>& in;
 
-  double operator()(const DenseLayer& d) const {
-    const double norm = dense_upper(float_weights(network, d.weight));
-    if (d.norm_cap > 0.0 && norm > d.norm_cap) certificate.within_caps = false;
-    return norm;
+  double operator()(const model::Dense& d) const { return product_up(dense_upper(d.weight), *in[0]); }
+  double operator()(const model::Conv2d& c) const {
+    model::Conv2d linear = c;
+    linear.bias.setZero();
+    return product_up(stability::operator_spectral_norm(stability::convolution_operator(linear)).upper, *in[0]);
   }
-  double operator()(const ConvLayer& c) const {
-    model::Conv2d conv;
-    conv.window = c.window;
-    conv.out_channels = network.blocks.at(c.weight).rows;
-    conv.weight = float_weights(network, c.weight);
-    conv.bias = Eigen::VectorXd::Zero(conv.out_channels);
-    return stability::operator_spectral_norm(stability::convolution_operator(conv)).upper;
-  }
-  double operator()(const ReluLayer&) const { return 1.0; }
-  double operator()(const StableBlock& b) const {
-    const double product = step_product_upper(network, b);
-    certificate.step_products.push_back(product);
-    if (product <= 2.0) return 1.0;
-    certificate.non_expansive = false;
-    return up(1.0 + product);
-  }
-  double operator()(const ResidualBlock& b) const {
-    return up(1.0 + product_up(dense_upper(float_weights(network, b.outer_weight)),
-                               dense_upper(float_weights(network, b.inner_weight))));
-  }
+  double operator()(const model::Relu&) const { return *in[0]; }
+  double operator()(const model::Reshape&) const { return *in[0]; }
+  double operator()(const model::AddTensors&) const { return up(*in[0] + *in[1]); }
+  double operator()(const model::SubTensors&) const { return up(*in[0] + *in[1]); }
 };
 
 }  // namespace
@@ -69,11 +60,8 @@ StableConstraint::StableConstraint(const TrainableNetwork& network, double margi
     for (Eigen::Index i = 0; i < v.size(); ++i) v[i] = normal(random);
     blocks_.push_back({weight, limit_squared, v.normalized()});
   };
-  for (const TrainableLayer& layer : network.layers) {
-    if (const auto* block = std::get_if<StableBlock>(&layer)) track(block->weight, 2.0 * margin_ / block->step);
-    if (const auto* dense = std::get_if<DenseLayer>(&layer); dense && dense->norm_cap > 0.0)
-      track(dense->weight, dense->norm_cap * dense->norm_cap * margin_);
-  }
+  for (const NormCap& cap : network.norm_caps) track(cap.weight, cap.cap * cap.cap * margin_);
+  for (const StableBlock& block : network.stable_blocks) track(block.weight, 2.0 * margin_ / block.step);
 }
 
 void StableConstraint::enforce(TrainableNetwork& network) {
@@ -93,26 +81,45 @@ void StableConstraint::enforce(TrainableNetwork& network) {
 
 StabilityCertificate certify_stability(const TrainableNetwork& network) {
   StabilityCertificate certificate;
-  double bound = 1.0;
-  for (const TrainableLayer& layer : network.layers)
-    bound = product_up(bound, std::visit(LayerBound{network, certificate}, layer));
-  certificate.lipschitz_upper = bound;
+  std::vector<std::size_t> proved_adds;
+  for (const StableBlock& block : network.stable_blocks) {
+    const double product = step_product_upper(network, block);
+    certificate.step_products.push_back(product);
+    if (product <= 2.0) {
+      proved_adds.push_back(block.add_node);
+    } else {
+      certificate.non_expansive = false;
+    }
+  }
+  for (const NormCap& cap : network.norm_caps)
+    if (dense_upper(float_weights(network, cap.weight)) > cap.cap) certificate.within_caps = false;
+
+  const model::Network exported = to_network(network);
+  const std::vector<double> bounds = model::walk_forward(
+      exported, 1.0, model::KeepValues::All,
+      [&](std::size_t k, const model::Node& node, const std::vector<const double*>& in) {
+        // A proved block is non-expansive: its output's bound is that of its skip input, input 0.
+        if (std::find(proved_adds.begin(), proved_adds.end(), k) != proved_adds.end()) return *in[0];
+        return model::visit_layer<UntrainableKinds>(node.op, NodeBound{in}, [&](std::string_view kind) -> double {
+          throw Error("stability certificate: node '" + node.name + "' is a " + std::string(kind) +
+                      ", which it does not bound");
+        });
+      });
+  certificate.lipschitz_upper = bounds[exported.output()];
   return certificate;
 }
 
 // Each pass shrinks by the measured excess and a little more; float rounding of the scaled
 // weights can move the norm by a few ulps, hence the loops.
 void make_provably_stable(TrainableNetwork& network) {
-  for (const TrainableLayer& layer : network.layers) {
-    if (const auto* block = std::get_if<StableBlock>(&layer))
-      for (double product = step_product_upper(network, *block); product > 2.0;
-           product = step_product_upper(network, *block))
-        network.parameter(block->weight) *= std::sqrt(2.0 / product) * (1.0 - 1e-6);
-    if (const auto* dense = std::get_if<DenseLayer>(&layer); dense && dense->norm_cap > 0.0)
-      for (double norm = dense_upper(float_weights(network, dense->weight)); norm > dense->norm_cap;
-           norm = dense_upper(float_weights(network, dense->weight)))
-        network.parameter(dense->weight) *= dense->norm_cap / norm * (1.0 - 1e-6);
-  }
+  for (const StableBlock& block : network.stable_blocks)
+    for (double product = step_product_upper(network, block); product > 2.0;
+         product = step_product_upper(network, block))
+      network.parameter(block.weight) *= std::sqrt(2.0 / product) * (1.0 - 1e-6);
+  for (const NormCap& cap : network.norm_caps)
+    for (double norm = dense_upper(float_weights(network, cap.weight)); norm > cap.cap;
+         norm = dense_upper(float_weights(network, cap.weight)))
+      network.parameter(cap.weight) *= cap.cap / norm * (1.0 - 1e-6);
 }
 
 }  // namespace certnn::train

@@ -6,7 +6,7 @@
 #include <Eigen/Core>
 #include <vector>
 
-#include "certnn/train/architecture.hpp"
+#include "certnn/train/trainable_network.hpp"
 
 namespace certnn::train {
 
@@ -37,9 +37,10 @@ struct StabilityCertificate {
   std::vector<double> step_products;
   bool non_expansive = true;
   bool within_caps = true;  // every capped dense layer proved within its cap
-  // A rigorous upper bound of the network's global L2 Lipschitz constant: the product of the
-  // layers' bounds (‖A‖₂ for dense and convolutional layers, 1 for ReLU and for every proved stable
-  // block, 1 + h ‖W‖₂² for an unproved one, 1 + ‖V‖₂‖W‖₂ for a residual block), rounded upward.
+  // A rigorous upper bound of the network's global L2 Lipschitz constant, carried value by value
+  // from the input and rounded upward: ‖A‖₂ times its input's for a dense or convolutional node,
+  // the input's for ReLU and Reshape, the sum of its inputs' for an Add or Sub, except the Add closing a
+  // proved stable block, whose bound is its skip input's (the block is non-expansive).
   double lipschitz_upper = 0.0;
 };
 

@@ -5,7 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "certnn/model/forward.hpp"
+#include "certnn/onnx/importer.hpp"
+#include "certnn/train/architecture.hpp"
+#include "certnn/train/imported_network.hpp"
 #include "certnn/train/training_loss.hpp"
 #include "random_seed.hpp"
 
@@ -19,13 +24,24 @@ Matrix uniform_matrix(Eigen::Index rows, Eigen::Index cols, double lo, double hi
   return m;
 }
 
+// The architectures on 12×12 images with 3 classes, and PyTorch's residual MLP (a skip Add and a
+// Sub of two tensors) on 12 inputs with 6.
+std::vector<TrainableNetwork> networks(const std::vector<const char*>& specs, std::uint64_t seed) {
+  std::vector<TrainableNetwork> result;
+  for (const char* spec : specs) result.push_back(build_architecture(spec, {1, 12, 12}, 3, seed));
+  const std::string residual =
+      (std::filesystem::path(CERTNN_SOURCE_DIR) / "tests/data/torch/residual_mlp.onnx").string();
+  result.push_back(trainable_network(onnx::import_model(residual), residual));
+  return result;
+}
+
 TEST(NetworkFunction, WorstCaseDifferencesBoundEverySampledPoint) {
   std::mt19937 random = testing::seeded_generator();
   const std::vector<std::int64_t> labels{0, 1, 2};
-  for (const char* spec : {"mlp:10x3", "cnn-small", "stable:8x2", "residual:8x2"}) {
-    SCOPED_TRACE(spec);
-    const TrainableNetwork network = build_architecture(spec, {1, 12, 12}, 3, 11);
-    const Matrix centre = uniform_matrix(144, 3, 0.2, 0.8, random);
+  for (const TrainableNetwork& network : networks({"mlp:10x3", "cnn-small", "stable:8x2", "residual:8x2"}, 11)) {
+    SCOPED_TRACE(network.architecture);
+    const Eigen::Index n = network.input_size(), k = network.classes;
+    const Matrix centre = uniform_matrix(n, 3, 0.2, 0.8, random);
     const Matrix lower = centre.array() - 0.05, upper = centre.array() + 0.05;
     Graph graph;
     const std::vector<Var> parameters = bind_parameters(graph, network);
@@ -35,11 +51,11 @@ TEST(NetworkFunction, WorstCaseDifferencesBoundEverySampledPoint) {
     EXPECT_LT(crown.sum(), bound.sum());
     const model::Network exported = to_network(network);
     for (int trial = 0; trial < 200; ++trial) {
-      const Matrix point = lower + (upper - lower).cwiseProduct(uniform_matrix(144, 3, 0.0, 1.0, random));
+      const Matrix point = lower + (upper - lower).cwiseProduct(uniform_matrix(n, 3, 0.0, 1.0, random));
       // The exported weights are the float32 roundings: allow for that difference.
       const Matrix y = model::forward<double>(exported, point);
       for (Eigen::Index s = 0; s < 3; ++s)
-        for (Eigen::Index j = 0; j < 3; ++j) {
+        for (Eigen::Index j = 0; j < k; ++j) {
           EXPECT_LE(y(j, s) - y(labels[s], s), bound(j, s) + 1e-5);
           EXPECT_LE(y(j, s) - y(labels[s], s), crown(j, s) + 1e-5);
         }
@@ -52,10 +68,9 @@ TEST(NetworkFunction, WorstCaseDifferencesBoundEverySampledPoint) {
 // means nothing, and these draws keep every pre-activation well away from one.
 TEST(NetworkFunction, TrainingStepGradientIsTheLossDerivative) {
   std::mt19937 random(20261202);
-  for (const char* spec : {"mlp:6x2", "cnn-small", "stable:5x2", "residual:5x2"}) {
-    SCOPED_TRACE(spec);
-    TrainableNetwork network = build_architecture(spec, {1, 11, 11}, 3, 5);
-    const Matrix inputs = uniform_matrix(121, 4, 0.1, 0.9, random);
+  for (TrainableNetwork network : networks({"mlp:6x2", "cnn-small", "stable:5x2", "residual:5x2"}, 5)) {
+    SCOPED_TRACE(network.architecture);
+    const Matrix inputs = uniform_matrix(network.input_size(), 4, 0.1, 0.9, random);
     const std::vector<std::int64_t> labels{0, 2, 1, 2};
     const StepObjective objective{0.6, 0.02, 0.3, bounds::Domain{0.0, 1.0}};
     const StepResult step = training_step(network, inputs, labels, objective, 2);

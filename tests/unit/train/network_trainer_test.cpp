@@ -127,8 +127,8 @@ TEST(NetworkTrainer, StableNetworksAreProvedNonExpansive) {
   EXPECT_TRUE(certificate.within_caps);
   for (double product : certificate.step_products) EXPECT_LE(product, 2.0);
   // The lift is capped at norm 1 and the blocks are non-expansive: the output layer's norm bounds it.
-  const auto& output = std::get<DenseLayer>(result.network.layers.back());
-  const double output_norm = stability::dense_spectral_norm(result.network.parameter(output.weight)).upper;
+  const std::size_t output = *result.network.bindings.back().weight;
+  const double output_norm = stability::dense_spectral_norm(result.network.parameter(output)).upper;
   EXPECT_LE(certificate.lipschitz_upper, output_norm * (1 + 1e-9));
   EXPECT_GE(certificate.lipschitz_upper, 0.9 * output_norm);  // the lift's norm sits near its cap
 
@@ -145,7 +145,7 @@ TEST(NetworkTrainer, StableNetworksAreProvedNonExpansive) {
 
 TEST(StableBlocks, ProvingScalesDownAnExpansiveBlock) {
   TrainableNetwork network = build_architecture("stable:6x1", {4}, 2, 0);
-  const StableBlock block = std::get<StableBlock>(network.layers[1]);
+  const StableBlock block = network.stable_blocks.front();
   network.parameter(block.weight) *= 10.0;
   EXPECT_FALSE(certify_stability(network).non_expansive);
   make_provably_stable(network);

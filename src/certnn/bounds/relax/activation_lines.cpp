@@ -52,6 +52,19 @@ std::optional<Lines> tangent_and_chord(const SmoothFunction& f, double l, double
 
 }  // namespace
 
+double convex_kink_chord_slope(double leak, double l, double u) {
+  if (l >= 0.0) return 1.0;
+  if (u <= 0.0) return leak;
+  const double chord = (u - leak * l) / (u - l);
+  return std::isfinite(chord) ? chord : 0.5 * (1.0 + leak);
+}
+
+double convex_kink_adaptive_slope(double leak, double l, double u) {
+  if (l >= 0.0) return 1.0;
+  if (u <= 0.0) return leak;
+  return u >= -l ? 1.0 : leak;
+}
+
 Lines piecewise_linear_lines(double leak, double l, double u) {
   if (l >= 0.0) return Lines{{1.0, 0.0}, {1.0, 0.0}};
   if (u <= 0.0) return Lines{{leak, 0.0}, {leak, 0.0}};
@@ -62,9 +75,8 @@ Lines piecewise_linear_lines(double leak, double l, double u) {
     return leak <= 1.0 ? Lines{{low, 0.0}, {high, infinity}, true, low, high}
                        : Lines{{high, -infinity}, {low, 0.0}};
   }
-  double chord = (u - leak * l) / (u - l);
-  if (!std::isfinite(chord)) chord = 0.5 * (1.0 + leak);
-  const double adaptive = u >= -l ? 1.0 : leak;
+  const double chord = convex_kink_chord_slope(leak, l, u);
+  const double adaptive = convex_kink_adaptive_slope(leak, l, u);
   const LinearEnclosure chord_line = piecewise_linear_with_slope(leak, chord, l, u);
   const LinearEnclosure tangent_line = piecewise_linear_with_slope(leak, adaptive, l, u);
   if (leak <= 1.0)  // convex: chord above, a line through the kink below

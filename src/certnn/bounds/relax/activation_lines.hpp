@@ -25,6 +25,11 @@ struct Lines {
 // Crossing intervals: the chord on the concave side and, on the convex side, CROWN's adaptive
 // slope (1 when u ≥ −l, else leak), which minimises the area between line and function.
 Lines piecewise_linear_lines(double leak, double l, double u);
+// The slopes piecewise_linear_lines chooses, without the rigorous offsets (training
+// differentiates its own): the chord's, (u − leak·l) / (u − l), and the adaptive one, 1 when
+// u ≥ −l, else leak; the exact line's slope on an interval that does not cross 0.
+double convex_kink_chord_slope(double leak, double l, double u);
+double convex_kink_adaptive_slope(double leak, double l, double u);
 // The lower line of a convex kink with a chosen slope, clipped into [min_slope, max_slope].
 Line convex_kink_lower_line(const Lines& lines, double leak, double slope, double l, double u);
 

@@ -1,6 +1,6 @@
 // Every operation of the expression graph against central finite differences, and the
 // convolution pair against the network's own convolution and against each other (adjoints).
-#include "certnn/train/expression.hpp"
+#include "certnn/grad/expression.hpp"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include "certnn/model/shape_inference.hpp"
 #include "random_seed.hpp"
 
-namespace certnn::train {
+namespace certnn::grad {
 namespace {
 
 using Eigen::Index;
@@ -220,4 +220,4 @@ TEST(Expression, RefusesMismatchedOperandsAndForeignHandles) {
 }
 
 }  // namespace
-}  // namespace certnn::train
+}  // namespace certnn::grad

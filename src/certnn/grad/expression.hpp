@@ -1,9 +1,11 @@
-// Reverse-mode differentiation of matrix expressions, the engine of the network trainers. A
-// trainer writes a network's function once as operations on a Graph — on points, on interval
-// centres and radii, on linear bounds — and one backward sweep gives the gradient of a scalar
-// loss with respect to every variable. Values are matrices with one column per sample (or per
-// (specification, sample) pair); per-sample values are flattened row-major as model::forward
-// lays them out.
+// Reverse-mode differentiation of matrix expressions: the tape of the network trainers. A
+// trainer writes a loss once as operations on a Graph — a network's function at points, its
+// interval bounds as centres and radii, its linear bounds carried back to the input
+// (train/network_function.hpp walks a model::Network onto it) — and one backward sweep gives the
+// gradient of the scalar loss with respect to every variable. Values are matrices with one column
+// per sample (or per (specification, sample) pair); per-sample values are flattened row-major as
+// model::forward lays them out. The per-layer kernels are the model's own (model/convolution.hpp)
+// and the cross-entropy is grad/loss.hpp's.
 //
 // This is training arithmetic: plain float64, no rounding control. Certificates come from the
 // bound methods on the exported network, never from these values.
@@ -17,7 +19,7 @@
 
 #include "certnn/model/layers.hpp"
 
-namespace certnn::train {
+namespace certnn::grad {
 
 using Matrix = Eigen::MatrixXd;
 
@@ -56,8 +58,9 @@ class Graph {
   Var column_sums(Var a);
   Var reshape(Var a, Eigen::Index rows, Eigen::Index cols);
 
-  // The slope of ReLU's chord over [lower, upper], element-wise: 0 where upper ≤ 0, 1 where
-  // lower ≥ 0, upper / (upper − lower) between (the upper linear relaxation of CROWN).
+  // The slope of ReLU's upper linear relaxation over [lower, upper], element-wise: 0 where
+  // upper ≤ 0, 1 where lower ≥ 0, the chord's upper / (upper − lower) between
+  // (bounds/relax/activation_lines.hpp, whose line CROWN uses).
   Var relu_chord_slope(Var lower, Var upper);
 
   // 2-D convolution without bias of a batch x (C·H·W × batch) by weight (out_channels ×
@@ -128,4 +131,4 @@ class Graph {
   std::vector<Node> nodes_;
 };
 
-}  // namespace certnn::train
+}  // namespace certnn::grad

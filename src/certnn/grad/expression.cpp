@@ -1,12 +1,14 @@
-#include "certnn/train/expression.hpp"
+#include "certnn/grad/expression.hpp"
 
 #include <cmath>
 #include <string>
 
+#include "certnn/bounds/relax/activation_lines.hpp"
 #include "certnn/core/error.hpp"
+#include "certnn/grad/loss.hpp"
 #include "certnn/model/convolution.hpp"
 
-namespace certnn::train {
+namespace certnn::grad {
 namespace {
 
 using Eigen::Index;
@@ -189,7 +191,7 @@ Var Graph::reshape(Var a, Index rows, Index cols) {
 Var Graph::relu_chord_slope(Var lower, Var upper) {
   const Matrix &l = value(lower), &u = value(upper);
   check_same_shape(l, u, "relu_chord_slope");
-  Matrix slope = l.binaryExpr(u, [](double li, double ui) { return ui <= 0 ? 0.0 : li >= 0 ? 1.0 : ui / (ui - li); });
+  Matrix slope = l.binaryExpr(u, [](double li, double ui) { return bounds::relax::convex_kink_chord_slope(0.0, li, ui); });
   return record(std::move(slope), {lower, upper}, [lower, upper](Graph& g, const Matrix& d) {
     const Matrix &l = g.value(lower), &u = g.value(upper);
     const auto between = [](double li, double ui) { return li < 0 && ui > 0; };
@@ -238,20 +240,9 @@ Var Graph::conv2d_transposed(Var weight, Var y, const model::Window2d& window) {
 }
 
 Var Graph::cross_entropy_sum(Var logits, std::span<const std::int64_t> labels) {
-  const Matrix& z = value(logits);
-  check_labels(labels, z.rows(), z.cols(), "cross_entropy_sum");
-  Matrix softmax(z.rows(), z.cols());
-  double total = 0.0;
-  for (Index s = 0; s < z.cols(); ++s) {
-    const double top = z.col(s).maxCoeff();
-    softmax.col(s) = (z.col(s).array() - top).exp().matrix();
-    const double sum = softmax.col(s).sum();
-    softmax.col(s) /= sum;
-    total += top + std::log(sum) - z(labels[s], s);
-  }
-  for (Index s = 0; s < z.cols(); ++s) softmax(labels[s], s) -= 1.0;  // d loss / d z
-  return record(Matrix::Constant(1, 1, total), {logits},
-                [logits, slope = std::move(softmax)](Graph& g, const Matrix& d) {
+  Loss loss = cross_entropy(value(logits), labels);
+  return record(Matrix::Constant(1, 1, loss.value.sum()), {logits},
+                [logits, slope = std::move(loss.cotangent)](Graph& g, const Matrix& d) {
                   g.accumulate(logits, slope * d(0, 0));
                 });
 }
@@ -318,4 +309,4 @@ void Graph::backward(Var loss) {
   }
 }
 
-}  // namespace certnn::train
+}  // namespace certnn::grad
