@@ -51,7 +51,7 @@ py::tuple run_train(const py::object& data, train::TrainingSettings o, const std
   std::optional<model::Network> initial;
   if (!o.init.empty()) {
     initial = onnx::import_model(o.init);
-    as_argument_check([&] { train::trainable_network(*initial, o.init); });
+    as_argument_check([&] { train::trainable_network(*initial, o.init, o.bound_based()); });
   }
   data::Split split;
   if (py::isinstance<py::str>(data)) {

@@ -91,7 +91,8 @@ void run_train(const TrainCommandOptions& o) {
   hooks.on_batch = [&](const train::BatchProgress& progress) { bar.update(progress); };
   const std::optional<model::Network> initial =
       o.init.empty() ? std::nullopt : std::optional(onnx::import_model(o.init));
-  if (initial) train::trainable_network(*initial, o.init);  // an untrainable model is refused before the data loads
+  // An untrainable model is refused before the data loads.
+  if (initial) train::trainable_network(*initial, o.init, o.bound_based());
   const train::TrainingOutcome trained = train::run_training(o, data::load_split(o.data, o.test_fraction, o.seed),
                                                              hooks, initial ? &*initial : nullptr);
   bar.clear();

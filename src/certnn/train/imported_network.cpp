@@ -18,8 +18,8 @@ std::size_t add_block(TrainableNetwork& target, const std::string& name, const E
 
 }  // namespace
 
-TrainableNetwork trainable_network(const model::Network& network, const std::string& source) {
-  check_trainable_kinds(network, "train --init: " + source);
+TrainableNetwork trainable_network(const model::Network& network, const std::string& source, bool bound_based) {
+  if (bound_based) check_bound_trainable(network, "train --init: " + source);
   TrainableNetwork result;
   result.architecture = source;
   result.network = network;
@@ -36,7 +36,8 @@ TrainableNetwork trainable_network(const model::Network& network, const std::str
         node.op);
     result.bindings.push_back(binding);
   }
-  if (result.parameters.size() == 0) throw Error("train --init: " + source + " has no parameters to train");
+  if (result.parameters.size() == 0)
+    throw Error("train --init: " + source + " has no dense or convolutional layer to train");
   return result;
 }
 

@@ -75,25 +75,6 @@ class NodeParameters {
 
 Index positions(const Conv2d& c) { return c.window.out_h * c.window.out_w; }
 
-struct PointStep {
-  Graph& graph;
-  const TrainableNetwork& network;
-  std::span<const Var> p;
-  std::size_t node;
-  const std::vector<const Var*>& x;
-
-  NodeParameters parameters() const { return {graph, network, p, node}; }
-  Var operator()(const Dense&) const { return parameters().apply(*x[0]); }
-  Var operator()(const Conv2d& c) const {
-    const NodeParameters n = parameters();
-    return n.add_bias(graph.conv2d(n.weight(), *x[0], c.window), positions(c));
-  }
-  Var operator()(const Relu&) const { return graph.relu(*x[0]); }
-  Var operator()(const Reshape&) const { return *x[0]; }
-  Var operator()(const AddTensors&) const { return graph.add(*x[0], *x[1]); }
-  Var operator()(const SubTensors&) const { return graph.sub(*x[0], *x[1]); }
-};
-
 // An interval as centre and radius (radius ≥ 0), rows × batch.
 struct IntervalVar {
   Var centre, radius;
@@ -183,9 +164,10 @@ struct BackwardStep {
   std::vector<Var> operator()(const SubTensors&) const { return {lambda, graph.scale(lambda, -1.0)}; }
 };
 
-[[noreturn]] void refuse(const TrainableNetwork& network, std::size_t node, std::string_view kind) {
-  throw Error("training: node '" + network.network.nodes()[node].name + "' is a " + std::string(kind) +
-              ", which the trainers do not differentiate");
+[[noreturn]] void refuse(const std::string& context, const Node& node, std::string_view kind) {
+  throw Error(context + ": node '" + node.name + "' is a " + std::string(kind) +
+              ", which the bound-based trainers do not differentiate; their kinds: Gemm/MatMul, Conv, Relu, "
+              "Reshape/Flatten, Add, Sub");
 }
 
 // IBP's interval of every value from the boxes [lower, upper] (input_size × batch each); the
@@ -199,58 +181,33 @@ std::vector<IntervalVar> intervals(Graph& graph, const TrainableNetwork& network
                         if (skip_output && k == output_node) return IntervalVar{};
                         return visit_layer<UntrainableKinds>(node.op, IntervalStep{graph, network, parameters, k, x},
                                                              [&](std::string_view kind) -> IntervalVar {
-                                                               refuse(network, k, kind);
+                                                               refuse("training", node, kind);
                                                              });
                       });
 }
 
-std::size_t dense_output_node(const TrainableNetwork& network) {
-  if (network.network.output() == kInputValue) throw Error("training: the network has no layers");
-  const auto node = static_cast<std::size_t>(network.network.output() - 1);
-  const Node& last = network.network.nodes()[node];
-  if (!std::holds_alternative<Dense>(last.op))
-    throw Error("ibp training: the network's output node '" + last.name + "' is a " +
-                std::string(kind_name(last.op)) + "; bound-based training needs a dense output layer (Gemm/MatMul)");
-  return node;
-}
-
-std::vector<Var> bind(Graph& graph, const TrainableNetwork& network, bool variables) {
-  std::vector<Var> vars;
-  vars.reserve(network.blocks.size());
-  for (std::size_t k = 0; k < network.blocks.size(); ++k) {
-    Matrix value = network.parameter(k);
-    vars.push_back(variables ? graph.variable(std::move(value)) : graph.constant(std::move(value)));
-  }
-  return vars;
-}
-
 }  // namespace
 
-void check_trainable_kinds(const Network& network, const std::string& context) {
+void check_bound_trainable(const Network& network, const std::string& context) {
   for (const Node& node : network.nodes())
-    visit_layer<UntrainableKinds>(node.op, TrainableKind{}, [&](std::string_view kind) {
-      throw Error(context + ": node '" + node.name + "' is a " + std::string(kind) +
-                  ", which the trainers do not differentiate; trainable kinds: Gemm/MatMul, Conv, Relu, "
-                  "Reshape/Flatten, Add, Sub");
-    });
+    visit_layer<UntrainableKinds>(node.op, TrainableKind{}, [&](std::string_view kind) { refuse(context, node, kind); });
+  const Node* last = network.output() == kInputValue ? nullptr : &network.producer(network.output());
+  if (!last || !std::holds_alternative<Dense>(last->op))
+    throw Error(context + ": the output of the network is not a dense layer (Gemm/MatMul), which the bound-based "
+                "trainers fold the label difference into");
 }
 
-std::vector<Var> bind_parameters(Graph& graph, const TrainableNetwork& network) { return bind(graph, network, true); }
-
-std::vector<Var> bind_constants(Graph& graph, const TrainableNetwork& network) { return bind(graph, network, false); }
-
-Var logits(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters, Var inputs) {
-  const std::vector<Var> values =
-      walk_forward(network.network, inputs, KeepValues::Live, [&](std::size_t k, const Node& node, const auto& x) {
-        return visit_layer<UntrainableKinds>(node.op, PointStep{graph, network, parameters, k, x},
-                                             [&](std::string_view kind) -> Var { refuse(network, k, kind); });
-      });
-  return values[network.network.output()];
+std::vector<Var> bind_parameters(Graph& graph, const TrainableNetwork& network) {
+  std::vector<Var> vars;
+  vars.reserve(network.blocks.size());
+  for (std::size_t k = 0; k < network.blocks.size(); ++k) vars.push_back(graph.variable(network.parameter(k)));
+  return vars;
 }
 
 Var worst_case_differences(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters,
                            const Matrix& lower, const Matrix& upper, std::span<const std::int64_t> labels) {
-  const std::size_t output = dense_output_node(network);
+  check_bound_trainable(network.network, "ibp training");
+  const auto output = static_cast<std::size_t>(network.network.output() - 1);
   const NodeParameters last(graph, network, parameters, output);
   if (network.bindings[output].transposed || !last.has_bias())
     throw Error("ibp training: the output layer must be an untied dense layer with a bias");
@@ -264,6 +221,7 @@ Var crown_ibp_differences(Graph& graph, const TrainableNetwork& network, std::sp
   const Index k = network.classes, batch = lower.cols();
   if (static_cast<Index>(labels.size()) != batch)
     throw ShapeError("crown-ibp: " + std::to_string(labels.size()) + " labels for " + std::to_string(batch) + " boxes");
+  check_bound_trainable(network.network, "crown-ibp training");
   const std::vector<IntervalVar> boxes = intervals(graph, network, parameters, lower, upper, true);
 
   Matrix specification = Matrix::Zero(k, k * batch);  // column s · k + j: e_j − e_label(s)
@@ -278,7 +236,7 @@ Var crown_ibp_differences(Graph& graph, const TrainableNetwork& network, std::sp
       [&](std::size_t node, const Node& n, Var at_output) {
         return visit_layer<UntrainableKinds>(
             n.op, BackwardStep{graph, network, parameters, boxes, k, node, at_output, offset},
-            [&](std::string_view kind) -> std::vector<Var> { refuse(network, node, kind); });
+            [&](std::string_view kind) -> std::vector<Var> { refuse("training", n, kind); });
       },
       [&](Var& target, Var pulled) { target = graph.add(target, pulled); });
 

@@ -1,8 +1,8 @@
-// A trainable network's function written on the expression graph (grad/expression.hpp) by
-// walking its model::Network node by node (model/network_walk.hpp), for the trainers' losses: its
-// logits at points, the interval bound propagation (IBP) of Gowal et al. (2018) with the
-// specification folded into the last layer, and CROWN-IBP (Zhang et al., 2020) with the ReLU
-// relaxation of bounds/relax/.
+// A trainable network's bounds written on the expression graph (grad/expression.hpp) by walking
+// its model::Network node by node (model/network_walk.hpp), for the bound-based training losses:
+// the interval bound propagation (IBP) of Gowal et al. (2018) with the specification folded into
+// the last layer, and CROWN-IBP (Zhang et al., 2020) with the ReLU relaxation of bounds/relax/.
+// (The point loss takes grad/'s per-layer gradients: training_loss.cpp.)
 #pragma once
 
 #include <cstdint>
@@ -20,24 +20,20 @@ using grad::Graph;
 using grad::Matrix;
 using grad::Var;
 
-// The kinds the trainers differentiate are Dense (Gemm, MatMul), Conv, Relu, Reshape (Flatten),
-// which leaves the data as it lies, and Add and Sub of two tensors (residual connections); these
-// are the others.
+// The kinds the bound-based trainers differentiate are Dense (Gemm, MatMul), Conv, Relu, Reshape
+// (Flatten), which leaves the data as it lies, and Add and Sub of two tensors (residual
+// connections); these are the others.
 using UntrainableKinds =
     model::KindList<model::LeakyRelu, model::Sigmoid, model::Tanh, model::Softmax, model::BatchNorm,
                     model::AddConstant, model::SubConstant, model::MulConstant, model::DivConstant,
                     model::AveragePool, model::MaxPool, model::Pad>;
 
-// Throws certnn::Error naming the first node of an untrainable kind; `context` opens the message.
-void check_trainable_kinds(const model::Network& network, const std::string& context);
+// Throws certnn::Error naming the first node of another kind, or the output node unless it is
+// dense (the label difference is folded into it); `context` opens the message.
+void check_bound_trainable(const model::Network& network, const std::string& context);
 
-// One graph variable per parameter block, holding the network's current values; or constants,
-// for evaluation without gradients.
+// One graph variable per parameter block, holding the network's current values.
 std::vector<Var> bind_parameters(Graph& graph, const TrainableNetwork& network);
-std::vector<Var> bind_constants(Graph& graph, const TrainableNetwork& network);
-
-// Logits (classes × batch) at the columns of `inputs` (input_size × batch).
-Var logits(Graph& graph, const TrainableNetwork& network, std::span<const Var> parameters, Var inputs);
 
 // Upper bounds of y_j − y_label over each column's box [lower, upper] (classes × batch, 0 in the
 // label's row), by IBP with the output layer and the label difference merged

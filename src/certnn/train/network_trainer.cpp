@@ -10,6 +10,8 @@
 #include "certnn/attack/pgd.hpp"
 #include "certnn/core/column_slices.hpp"
 #include "certnn/core/error.hpp"
+#include "certnn/grad/loss.hpp"
+#include "certnn/model/forward.hpp"
 #include "certnn/train/network_function.hpp"
 #include "certnn/train/stable_blocks.hpp"
 #include "certnn/train/training_loss.hpp"
@@ -84,11 +86,9 @@ void check_network_options(const NetworkTrainOptions& o) {
   check_optimizer_options(o.optimizer);
 }
 
-// On the float32-rounded parameters the exported model holds, through the expression graph (its
-// batched convolutions are several times faster than the layer-by-layer forward pass).
+// On the float32-rounded parameters the exported model holds.
 CleanScore clean_score(const TrainableNetwork& network, const data::Dataset& dataset) {
-  TrainableNetwork exported = network;
-  exported.parameters = network.parameters.unaryExpr([](double v) { return static_cast<double>(static_cast<float>(v)); });
+  const model::Network exported = to_network(network);
   CleanScore score;
   if (dataset.size() == 0) return score;
   constexpr Index kChunk = 512;
@@ -96,15 +96,13 @@ CleanScore clean_score(const TrainableNetwork& network, const data::Dataset& dat
     const Index size = std::min(kChunk, dataset.size() - start);
     std::vector<CleanScore> parts(static_cast<std::size_t>(column_slice_count(size, 2)));
     for_each_column_slice(size, 2, [&](Index slice, Index first, Index count) {
-      Graph graph;
-      const std::vector<Var> parameters = bind_constants(graph, exported);
       const auto labels = std::span(dataset.labels).subspan(static_cast<std::size_t>(start + first), static_cast<std::size_t>(count));
-      const Var z = logits(graph, exported, parameters, graph.constant(dataset.inputs.middleCols(start + first, count)));
+      const Eigen::MatrixXd z = model::forward<double>(exported, dataset.inputs.middleCols(start + first, count));
       CleanScore& part = parts[static_cast<std::size_t>(slice)];
-      part.loss = graph.value(graph.cross_entropy_sum(z, labels))(0, 0);
+      part.loss = grad::cross_entropy(z, labels).value.sum();
       for (Index s = 0; s < count; ++s) {
         Index best = 0;
-        graph.value(z).col(s).maxCoeff(&best);
+        z.col(s).maxCoeff(&best);
         if (best == labels[static_cast<std::size_t>(s)]) part.accuracy += 1.0;
       }
     });
@@ -123,6 +121,8 @@ NetworkTrainResult train_network(TrainableNetwork network, const data::Dataset& 
                                  const EpochCallback& on_epoch, const BatchCallback& on_batch) {
   check_network_options(options);
   check_dataset(train, network, "training");
+  if (options.mode == NetworkMode::Ibp || options.mode == NetworkMode::CrownIbp)
+    check_bound_trainable(network.network, "training in a bound-based mode");
   if (train.size() == 0) throw Error("training: the training set '" + train.name + "' is empty");
   const bool validating = validation && validation->size() > 0;
   if (validating) check_dataset(*validation, network, "validation");

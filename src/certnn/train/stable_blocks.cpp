@@ -1,17 +1,11 @@
 #include "certnn/train/stable_blocks.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <random>
-#include <string>
 
-#include "certnn/core/error.hpp"
-#include "certnn/model/kind_dispatch.hpp"
-#include "certnn/model/network_walk.hpp"
-#include "certnn/stability/linear_operator.hpp"
+#include "certnn/stability/lipschitz_upper.hpp"
 #include "certnn/stability/spectral_norm.hpp"
-#include "certnn/train/network_function.hpp"
 
 namespace certnn::train {
 namespace {
@@ -32,22 +26,6 @@ double step_product_upper(const TrainableNetwork& network, const StableBlock& bl
   const double norm = dense_upper(float_weights(network, block.weight));
   return product_up(block.step, product_up(norm, norm));
 }
-
-// The Lipschitz bound of one node's output given its inputs' bounds, on the exported network.
-struct NodeBound {
-  const std::vector<const double*>& in;
-
-  double operator()(const model::Dense& d) const { return product_up(dense_upper(d.weight), *in[0]); }
-  double operator()(const model::Conv2d& c) const {
-    model::Conv2d linear = c;
-    linear.bias.setZero();
-    return product_up(stability::operator_spectral_norm(stability::convolution_operator(linear)).upper, *in[0]);
-  }
-  double operator()(const model::Relu&) const { return *in[0]; }
-  double operator()(const model::Reshape&) const { return *in[0]; }
-  double operator()(const model::AddTensors&) const { return up(*in[0] + *in[1]); }
-  double operator()(const model::SubTensors&) const { return up(*in[0] + *in[1]); }
-};
 
 }  // namespace
 
@@ -81,31 +59,16 @@ void StableConstraint::enforce(TrainableNetwork& network) {
 
 StabilityCertificate certify_stability(const TrainableNetwork& network) {
   StabilityCertificate certificate;
-  std::vector<std::size_t> proved_adds;
   for (const StableBlock& block : network.stable_blocks) {
     const double product = step_product_upper(network, block);
     certificate.step_products.push_back(product);
-    if (product <= 2.0) {
-      proved_adds.push_back(block.add_node);
-    } else {
-      certificate.non_expansive = false;
-    }
+    if (product > 2.0) certificate.non_expansive = false;
   }
   for (const NormCap& cap : network.norm_caps)
     if (dense_upper(float_weights(network, cap.weight)) > cap.cap) certificate.within_caps = false;
 
   const model::Network exported = to_network(network);
-  const std::vector<double> bounds = model::walk_forward(
-      exported, 1.0, model::KeepValues::All,
-      [&](std::size_t k, const model::Node& node, const std::vector<const double*>& in) {
-        // A proved block is non-expansive: its output's bound is that of its skip input, input 0.
-        if (std::find(proved_adds.begin(), proved_adds.end(), k) != proved_adds.end()) return *in[0];
-        return model::visit_layer<UntrainableKinds>(node.op, NodeBound{in}, [&](std::string_view kind) -> double {
-          throw Error("stability certificate: node '" + node.name + "' is a " + std::string(kind) +
-                      ", which it does not bound");
-        });
-      });
-  certificate.lipschitz_upper = bounds[exported.output()];
+  certificate.lipschitz_upper = stability::lipschitz_upper(exported, stability::layer_stabilities(exported)).output;
   return certificate;
 }
 

@@ -37,10 +37,8 @@ struct StabilityCertificate {
   std::vector<double> step_products;
   bool non_expansive = true;
   bool within_caps = true;  // every capped dense layer proved within its cap
-  // A rigorous upper bound of the network's global L2 Lipschitz constant, carried value by value
-  // from the input and rounded upward: ‖A‖₂ times its input's for a dense or convolutional node,
-  // the input's for ReLU and Reshape, the sum of its inputs' for an Add or Sub, except the Add closing a
-  // proved stable block, whose bound is its skip input's (the block is non-expansive).
+  // A rigorous upper bound of the exported network's global L2 Lipschitz constant
+  // (stability/lipschitz_upper.hpp, which bounds a proved stable block by 1).
   double lipschitz_upper = 0.0;
 };
 

@@ -1,8 +1,9 @@
 // A network in training: a model::Network whose Dense and Conv2d nodes read their weights and
 // biases from one flat parameter vector (what the optimiser updates) through per-node bindings.
-// The trainers walk the network itself (train/network_function.hpp): there is no second
-// representation of its layers. The bound nodes' own parameters are only their initial values;
-// to_network writes the current ones.
+// The trainers work on the network itself: its point loss through grad/'s per-layer gradients on
+// current_network, its bound-based losses by walking it onto grad/'s expression graph
+// (train/network_function.hpp). The bound nodes' own parameters are only their initial values;
+// current_network and to_network write the current ones.
 #pragma once
 
 #include <Eigen/Core>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "certnn/grad/parameter_gradient.hpp"
 #include "certnn/model/network.hpp"
 
 namespace certnn::train {
@@ -31,20 +33,18 @@ struct NodeBinding {
   bool bound() const { return weight || bias; }
 };
 
-// x ← x − step · Wᵀ relu(W x + b), the nodes W x + b, relu, −step · Wᵀ(·) and the Add of
-// `add_node` that closes the block. Non-expansive in L2 when step · ‖W‖₂² ≤ 2: its Jacobian
-// I − step · Wᵀ D W (D diagonal in [0, 1]) is symmetric with eigenvalues in [1 − step ‖W‖₂², 1].
+// x ← x − step · Wᵀ relu(W x + b): the nodes W x + b, relu, −step · Wᵀ(·) and an Add.
+// Non-expansive in L2 when step · ‖W‖₂² ≤ 2: its Jacobian I − step · Wᵀ D W (D diagonal in
+// [0, 1]) is symmetric with eigenvalues in [1 − step ‖W‖₂², 1].
 struct StableBlock {
   std::size_t weight = 0;    // the block of W
   double step = 1.0;         // a power of two, so that −step · Wᵀ is exact in any precision
-  std::size_t add_node = 0;
 };
 
-// A dense node whose weight the trainer keeps at ‖W‖₂ ≤ cap.
+// A dense layer whose weight (block `weight`) the trainer keeps at ‖W‖₂ ≤ cap.
 struct NormCap {
   std::size_t weight = 0;
   double cap = 1.0;
-  std::size_t node = 0;
 };
 
 struct TrainableNetwork {
@@ -62,8 +62,16 @@ struct TrainableNetwork {
   Eigen::Index input_size() const { return network.input_size(); }
 };
 
-// The network with every bound parameter written from `parameters` rounded to float32, as ONNX
-// models are stored; the exported file then holds exactly the function the certificates speak of.
+// The network with every bound parameter written from `parameters`: as they are (the function
+// the trainer differentiates), or rounded to float32 as ONNX models are stored, so that the
+// exported file holds exactly the function the certificates speak of.
+model::Network current_network(const TrainableNetwork& network);
 model::Network to_network(const TrainableNetwork& network);
+
+// d loss / d parameters in the layout of `parameters`, from the per-node gradients of
+// grad::parameter_gradients on current_network (a tied weight W = scale · Vᵀ adds scale · Gᵀ
+// to V's gradient); unbound parameters contribute nothing.
+Eigen::VectorXd parameter_vector_gradient(const TrainableNetwork& network,
+                                          const std::vector<grad::ParameterGradient>& node_gradients);
 
 }  // namespace certnn::train

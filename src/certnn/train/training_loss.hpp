@@ -4,8 +4,9 @@
 //   ibp        κ · cross-entropy + (1 − κ) · cross-entropy of the IBP worst-case label differences
 //              over the ε-box (Gowal et al., 2018);
 //   crown-ibp  the same with the worst case β · CROWN-IBP + (1 − β) · IBP (Zhang et al., 2020).
-// The batch is split across threads; each builds its own expression graph over a slice of the
-// columns and the slices' gradients are summed.
+// The batch is split across threads; each takes its slice's point term through grad/'s per-layer
+// gradients and builds its own expression graph for the bound-based term, and the slices'
+// gradients are summed.
 #pragma once
 
 #include <Eigen/Core>

@@ -46,7 +46,7 @@ TrainingOutcome train_linear_model(const TrainingSettings& s, const data::Split&
 TrainableNetwork starting_network(const TrainingSettings& s, const data::Split& split, const model::Network* imported) {
   if (s.init.empty()) return build_architecture(s.arch, split.train.sample_shape, split.train.classes, s.seed);
   if (imported == nullptr) throw Error("train: the model of --init " + s.init + " was not read");
-  TrainableNetwork network = trainable_network(*imported, s.init);
+  TrainableNetwork network = trainable_network(*imported, s.init, s.bound_based());
   check_network_fits_data(network, split.train.inputs.rows(), split.train.classes);
   return network;
 }

@@ -28,6 +28,7 @@ struct TrainingSettings {
   std::uint64_t seed = 0;
 
   bool linear() const { return arch == "linear"; }
+  bool bound_based() const { return mode == "ibp" || mode == "crown-ibp"; }
   std::int64_t batch_or_default() const { return batch.value_or(linear() ? 64 : 128); }
   double learning_rate_or_default() const { return learning_rate.value_or(linear() ? 0.01 : 1e-3); }
   std::string optimizer_or_default() const { return optimizer.value_or(linear() ? "sgd" : "adam"); }

@@ -31,7 +31,7 @@ std::vector<TrainableNetwork> networks(const std::vector<const char*>& specs, st
   for (const char* spec : specs) result.push_back(build_architecture(spec, {1, 12, 12}, 3, seed));
   const std::string residual =
       (std::filesystem::path(CERTNN_SOURCE_DIR) / "tests/data/torch/residual_mlp.onnx").string();
-  result.push_back(trainable_network(onnx::import_model(residual), residual));
+  result.push_back(trainable_network(onnx::import_model(residual), residual, true));
   return result;
 }
 
