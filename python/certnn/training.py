@@ -49,8 +49,9 @@ def train(
     (n, *sample_shape), labels (n,) of classes 0..k-1. Without an official test split, a seeded
     shuffle holds ``test_fraction`` of the samples out for testing.
     arch: "linear" (binary), "mlp:WxD", "cnn-small", "cnn-medium", "cnn-large", "stable:WxD",
-    "residual:WxD"; or, instead of arch, ``init``: an ONNX model (a chain of Gemm/MatMul, Conv, Relu
-    and Flatten, as PyTorch exports one) trained further from its weights. mode: "standard", "pgd", "ibp", "crown-ibp" (networks) or "standard",
+    "residual:WxD"; or, instead of arch, ``init``: an ONNX model (PyTorch's, say) whose Gemm/MatMul
+    and Conv layers are trained further from its weights (in "ibp" and "crown-ibp" its nodes must be
+    Gemm/MatMul, Conv, Relu, Flatten, Add or Sub, the last one dense). mode: "standard", "pgd", "ibp", "crown-ibp" (networks) or "standard",
     "linear-robust" (linear); the robust modes need ``eps``.
     The other options are those of ``certnn train`` (``lr`` is --lr, and so on).
 

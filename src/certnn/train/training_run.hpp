@@ -47,7 +47,8 @@ struct TrainingOutcome {
 // (validation_fraction) of split.train is held out for early stopping. A diverging run throws
 // TrainingDiverged (monitor.hpp).
 // With settings.init, `initial` is the model that file holds (read by the front end), trained
-// further from its weights; it must be a chain of trainable layers (train/imported_network.hpp).
+// further from its weights: its Gemm/MatMul and Conv layers, in any mode, and in ibp and crown-ibp
+// only over the kinds those differentiate (train/imported_network.hpp).
 TrainingOutcome run_training(const TrainingSettings& settings, data::Split split, const TrainingHooks& hooks = {},
                              const model::Network* initial = nullptr);
 
